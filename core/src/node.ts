@@ -1,0 +1,7 @@
+/** Node-only helpers shared by ingest, server, simulators, tests and benchmarks. */
+export * from './node/config.js';
+export * from './node/logger.js';
+export * from './node/line-protocol.js';
+export * from './node/influx-writer.js';
+export * from './node/registry.js';
+export * from './node/district.js';

@@ -1,0 +1,122 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, so default paths work from any working directory. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Key<T> {
+  env: string;
+  doc: string;
+  default: T;
+  parse: Parser<T>;
+}
+
+export class ConfigError extends Error {}
+
+const int =
+  (min: number, max: number): Parser<number> =>
+  (raw, name) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return n;
+  };
+
+const url =
+  (protocols: string[]): Parser<string> =>
+  (raw, name) => {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name} must be a URL, got "${raw}"`);
+    }
+    if (!protocols.includes(u.protocol)) {
+      throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${u.protocol}"`);
+    }
+    return raw.replace(/\/+$/, '');
+  };
+
+const optionalUrl =
+  (protocols: string[]): Parser<string | null> =>
+  (raw, name) =>
+    raw === '' ? null : url(protocols)(raw, name);
+
+const text: Parser<string> = (raw) => raw;
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw, name) => {
+    if (!(values as string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+const file: Parser<string> = (raw) => path.resolve(raw);
+
+/** Every setting: its env var, what it does and its default. Only this module reads process.env. */
+export const CONFIG_KEYS = {
+  port: { env: 'PORT', doc: 'HTTP port of the dashboard and API', default: 8080, parse: int(0, 65535) },
+  host: { env: 'HOST', doc: 'Address the HTTP server binds', default: '0.0.0.0', parse: text },
+  mqttUrl: {
+    env: 'MQTT_URL',
+    doc: 'Broker to use (mqtt://host:port). Unset: run an embedded Aedes broker',
+    default: null,
+    parse: optionalUrl(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
+  },
+  mqttPort: { env: 'MQTT_PORT', doc: 'Port of the embedded broker (only without MQTT_URL)', default: 1883, parse: int(0, 65535) },
+  mqttUsername: { env: 'MQTT_USERNAME', doc: 'Username of the ingest client', default: '', parse: text },
+  mqttPassword: { env: 'MQTT_PASSWORD', doc: 'Password of the ingest client', default: '', parse: text },
+  mqttClientId: {
+    env: 'MQTT_CLIENT_ID',
+    doc: 'Client id of the ingest session (persistent: the broker queues for it while ingest restarts)',
+    default: 'lifeline-ingest',
+    parse: text,
+  },
+  influxUrl: { env: 'INFLUX_URL', doc: 'InfluxDB v1 HTTP API', default: 'http://127.0.0.1:8086', parse: url(['http:', 'https:']) },
+  influxDb: { env: 'INFLUX_DB', doc: 'InfluxDB database (created if missing)', default: 'lifeline', parse: text },
+  influxUsername: { env: 'INFLUX_USERNAME', doc: 'InfluxDB user, if auth is on', default: '', parse: text },
+  influxPassword: { env: 'INFLUX_PASSWORD', doc: 'InfluxDB password, if auth is on', default: '', parse: text },
+  registryPath: {
+    env: 'REGISTRY_PATH',
+    doc: 'Device registry JSON file',
+    default: path.join(REPO_ROOT, 'data/qingxin-registry.json'),
+    parse: file,
+  },
+  webDist: { env: 'WEB_DIST', doc: 'Built dashboard to serve', default: path.join(REPO_ROOT, 'web/dist'), parse: file },
+  writeBatchSize: { env: 'WRITE_BATCH_SIZE', doc: 'Lines per InfluxDB write', default: 5000, parse: int(1, 100_000) },
+  writeFlushMs: { env: 'WRITE_FLUSH_MS', doc: 'Longest a line waits before it is written', default: 250, parse: int(10, 60_000) },
+  writeBufferMax: {
+    env: 'WRITE_BUFFER_MAX',
+    doc: 'Lines held while InfluxDB is slow or down; beyond it the oldest are dropped and counted',
+    default: 500_000,
+    parse: int(1000, 10_000_000),
+  },
+  writeConcurrency: { env: 'WRITE_CONCURRENCY', doc: 'Concurrent write requests to InfluxDB', default: 2, parse: int(1, 16) },
+  deadLetterMax: { env: 'DEAD_LETTER_MAX', doc: 'Rejected messages kept for operators to see', default: 1000, parse: int(10, 1_000_000) },
+  alertLogDays: {
+    env: 'ALERT_LOG_DAYS',
+    doc: 'How far back the alert log is read to rebuild open alerts at start-up',
+    default: 90,
+    parse: int(1, 3650),
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    doc: 'pino log level',
+    default: 'info' as 'info',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  },
+} satisfies Record<string, Key<unknown>>;
+
+type Keys = typeof CONFIG_KEYS;
+export type Config = { [K in keyof Keys]: Keys[K]['default'] extends null ? string | null : ReturnType<Keys[K]['parse']> };
+
+/** Reads and validates every setting; throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, Key<unknown>][]) {
+    const raw = env[spec.env];
+    out[key] = raw === undefined ? spec.default : spec.parse(raw.trim(), spec.env);
+  }
+  return { ...(out as Config), ...overrides };
+}

@@ -1,0 +1,269 @@
+import { logger } from './logger.js';
+
+const log = logger('influx-writer');
+
+export interface InfluxTarget {
+  url: string;
+  db: string;
+  username?: string;
+  password?: string;
+}
+
+export interface WriterOptions extends InfluxTarget {
+  batchSize: number;
+  flushMs: number;
+  /** Lines held (queued and awaiting retry) before the oldest are dropped. */
+  maxBuffered: number;
+  concurrency: number;
+  minRetryMs?: number;
+  maxRetryMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface WriterStats {
+  written: number;
+  /** Lines InfluxDB refused with a 4xx: bad data, never retried. */
+  rejected: number;
+  /** Lines dropped because the buffer was full. */
+  dropped: number;
+  buffered: number;
+  retries: number;
+  lastError: string | null;
+  lastWriteAt: number | null;
+}
+
+class RetryableError extends Error {}
+
+export function authParams(t: InfluxTarget): string {
+  return t.username ? `&u=${encodeURIComponent(t.username)}&p=${encodeURIComponent(t.password ?? '')}` : '';
+}
+
+/**
+ * Batches line-protocol lines and writes them to InfluxDB's v1 `/write`:
+ * flushed when a batch fills or `flushMs` after its first line, at most
+ * `concurrency` requests at once. Network errors, 429 and 5xx are retried with
+ * exponential backoff (InfluxDB 1.6 answers 500 under write floods while keeping
+ * the points); a 4xx is bad data and is never retried. When the buffer is full
+ * the oldest batch is dropped and counted, so memory stays bounded.
+ */
+export class InfluxWriter {
+  private current: string[] = [];
+  private readonly queue: string[][] = [];
+  private queuedLines = 0;
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryAt = 0;
+  private attempts = 0;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly writeUrl: string;
+  readonly stats: WriterStats = {
+    written: 0,
+    rejected: 0,
+    dropped: 0,
+    buffered: 0,
+    retries: 0,
+    lastError: null,
+    lastWriteAt: null,
+  };
+
+  constructor(private readonly opts: WriterOptions) {
+    this.writeUrl = `${opts.url}/write?db=${encodeURIComponent(opts.db)}&precision=ms${authParams(opts)}`;
+  }
+
+  write(line: string): void {
+    if (this.closed) throw new Error('InfluxWriter is closed');
+    this.current.push(line);
+    if (this.current.length >= this.opts.batchSize) this.seal();
+    else if (!this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushMs);
+  }
+
+  /** True when nothing is waiting and InfluxDB accepted the last write. */
+  get healthy(): boolean {
+    return this.attempts === 0;
+  }
+
+  /** Seals what is pending into a batch and starts writing it now. */
+  flush(): void {
+    this.seal();
+  }
+
+  /** Resolves once everything buffered so far has been written or given up. */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    this.seal();
+    if (this.isIdle()) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        log.warn({ buffered: this.stats.buffered }, 'drain timed out with lines still buffered');
+        resolve();
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
+  async close(timeoutMs = 30_000): Promise<void> {
+    await this.drain(timeoutMs);
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.current.length === 0 && this.inFlight === 0;
+  }
+
+  private seal(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.current.length > 0) {
+      this.queue.push(this.current);
+      this.queuedLines += this.current.length;
+      this.current = [];
+      this.enforceBound();
+    }
+    this.pump();
+  }
+
+  private enforceBound(): void {
+    while (this.queuedLines > this.opts.maxBuffered && this.queue.length > 1) {
+      const oldest = this.queue.shift()!;
+      this.queuedLines -= oldest.length;
+      this.stats.dropped += oldest.length;
+      log.error({ lines: oldest.length, dropped: this.stats.dropped }, 'write buffer full: dropped the oldest batch');
+    }
+    this.stats.buffered = this.queuedLines;
+  }
+
+  private pump(): void {
+    const wait = this.retryAt - Date.now();
+    if (wait > 0) {
+      if (!this.retryTimer) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.pump();
+        }, wait);
+      }
+      return;
+    }
+    while (this.inFlight < this.opts.concurrency && this.queue.length > 0) {
+      const batch = this.queue.shift()!;
+      this.queuedLines -= batch.length;
+      this.stats.buffered = this.queuedLines;
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+        if (this.isIdle()) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    }
+  }
+
+  private async send(batch: string[]): Promise<void> {
+    try {
+      await this.post(batch.join('\n'));
+      this.stats.written += batch.length;
+      this.stats.lastWriteAt = Date.now();
+      this.attempts = 0;
+      this.retryAt = 0;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.stats.lastError = message;
+      if (err instanceof RetryableError || !(err instanceof HttpRefusal)) {
+        this.attempts++;
+        this.stats.retries++;
+        const base = Math.min(this.opts.maxRetryMs ?? 10_000, (this.opts.minRetryMs ?? 200) * 2 ** (this.attempts - 1));
+        this.retryAt = Date.now() + base * (0.8 + Math.random() * 0.4);
+        // Back at the front so order is kept; the bound still applies.
+        this.queue.unshift(batch);
+        this.queuedLines += batch.length;
+        this.enforceBound();
+        if (this.attempts === 1 || this.attempts % 10 === 0) {
+          log.warn({ err: message, attempts: this.attempts, buffered: this.queuedLines }, 'InfluxDB write failed; retrying');
+        }
+      } else {
+        this.stats.rejected += err.lines ?? batch.length;
+        log.error({ err: message, lines: batch.length }, 'InfluxDB refused a batch (not retried)');
+      }
+    }
+  }
+
+  private async post(body: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(this.writeUrl, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 15_000),
+      });
+    } catch (err) {
+      throw new RetryableError(`InfluxDB unreachable: ${(err as Error).message}`);
+    }
+    if (res.status === 204 || res.ok) {
+      await res.arrayBuffer();
+      return;
+    }
+    const text = (await res.text()).slice(0, 500);
+    if (res.status === 429 || res.status >= 500) throw new RetryableError(`InfluxDB ${res.status}: ${text}`);
+    throw new HttpRefusal(`InfluxDB ${res.status}: ${text}`, text.includes('partial write') ? countDropped(text) : undefined);
+  }
+}
+
+class HttpRefusal extends Error {
+  constructor(
+    message: string,
+    readonly lines?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** InfluxDB 1.x keeps the good points of a partial write and says how many it dropped. */
+function countDropped(text: string): number | undefined {
+  const m = /dropped=(\d+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Creates the database if it does not exist (idempotent in InfluxDB 1.x). */
+export async function ensureDatabase(t: InfluxTarget): Promise<void> {
+  const q = encodeURIComponent(`CREATE DATABASE "${t.db.replace(/"/g, '\\"')}"`);
+  const res = await fetch(`${t.url}/query?q=${q}${authParams(t)}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  if (!res.ok || text.includes('"error"')) throw new Error(`could not create InfluxDB database ${t.db}: ${res.status} ${text.slice(0, 300)}`);
+}
+
+/** Runs InfluxQL and returns the series of the first statement. */
+export async function influxQuery(
+  t: InfluxTarget,
+  q: string,
+): Promise<{ name?: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[]> {
+  const res = await fetch(`${t.url}/query?db=${encodeURIComponent(t.db)}&epoch=ms&q=${encodeURIComponent(q)}${authParams(t)}`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await res.json()) as { results?: { series?: never[]; error?: string }[]; error?: string };
+  if (!res.ok || body.error || body.results?.[0]?.error) {
+    throw new Error(`InfluxDB query failed: ${body.error ?? body.results?.[0]?.error ?? res.status}`);
+  }
+  return body.results?.[0]?.series ?? [];
+}
+
+export async function pingInflux(t: InfluxTarget): Promise<{ ok: boolean; detail?: string }> {
+  try {
+    const res = await fetch(`${t.url}/ping`, { signal: AbortSignal.timeout(2000) });
+    return res.status === 204 ? { ok: true, detail: res.headers.get('x-influxdb-version') ?? undefined } : { ok: false, detail: `ping ${res.status}` };
+  } catch (err) {
+    return { ok: false, detail: (err as Error).message };
+  }
+}

@@ -1,0 +1,51 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { validator } from '../validate.js';
+import { DeviceKindSchema, LevelSchema } from './device.js';
+import { EVENT_TYPES } from './event.js';
+
+export const ALERT_STATES = ['raised', 'acknowledged', 'dispatched', 'resolved', 'closed'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+export const OPEN_STATES: readonly AlertState[] = ['raised', 'acknowledged', 'dispatched'];
+export const isOpen = (state: AlertState): boolean => OPEN_STATES.includes(state);
+
+export const RULE_TYPES = ['threshold', 'event', 'offline'] as const;
+export type RuleType = (typeof RULE_TYPES)[number];
+
+/** What the alert log records; the `action` tag of `alert_event`. */
+export const ALERT_ACTIONS = ['raised', 'updated', 'cleared', 'acknowledged', 'dispatched', 'resolved', 'closed', 'escalated'] as const;
+export type AlertAction = (typeof ALERT_ACTIONS)[number];
+
+const Ms = Type.Integer({ minimum: 0 });
+
+export const Alert = Type.Object({
+  id: Type.String(),
+  device: Type.String(),
+  tenant: Type.String(),
+  kind: DeviceKindSchema,
+  name: Type.String(),
+  town: Type.String(),
+  lon: Type.Number(),
+  lat: Type.Number(),
+  rule: Type.String(),
+  ruleType: Type.Union(RULE_TYPES.map((t) => Type.Literal(t))),
+  level: LevelSchema,
+  state: Type.Union(ALERT_STATES.map((s) => Type.Literal(s))),
+  metric: Type.Optional(Type.String()),
+  event: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)))),
+  /** The boundary crossed for the current level (threshold rules). */
+  threshold: Type.Optional(Type.Number()),
+  value: Type.Optional(Type.Number()),
+  peak: Type.Optional(Type.Number()),
+  count: Type.Integer({ minimum: 1 }),
+  raisedAt: Ms,
+  updatedAt: Ms,
+  /** When the condition last cleared while the alert was open; null while it lasts. */
+  clearedAt: Type.Union([Ms, Type.Null()]),
+  acknowledgedAt: Type.Optional(Ms),
+  acknowledgedBy: Type.Optional(Type.String()),
+  resolvedAt: Type.Optional(Ms),
+  resolvedBy: Type.Optional(Type.String()),
+  note: Type.Optional(Type.String()),
+});
+export type Alert = Static<typeof Alert>;
+export const alertSchema = validator(Alert);

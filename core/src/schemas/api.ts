@@ -1,0 +1,105 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { validator } from '../validate.js';
+import { DeviceKindSchema, LevelSchema } from './device.js';
+import { ALERT_STATES } from './alert.js';
+
+export const Actor = Type.String({ minLength: 1, maxLength: 64 });
+export const Note = Type.String({ minLength: 1, maxLength: 500 });
+
+export const AcknowledgeBody = Type.Object(
+  { actor: Actor, note: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
+export const acknowledgeBody = validator(AcknowledgeBody);
+
+/** Resolving needs a note: what was found and done (整改情况). */
+export const ResolveBody = Type.Object({ actor: Actor, note: Note }, { additionalProperties: false });
+export type ResolveBody = Static<typeof ResolveBody>;
+export const resolveBody = validator(ResolveBody);
+
+export const AlertQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Union([Type.Literal('open'), ...ALERT_STATES.map((s) => Type.Literal(s))])),
+    level: Type.Optional(LevelSchema),
+    kind: Type.Optional(DeviceKindSchema),
+    town: Type.Optional(Type.String({ maxLength: 32 })),
+    tenant: Type.Optional(Type.String({ maxLength: 64 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+  },
+  { additionalProperties: false },
+);
+export type AlertQuery = Static<typeof AlertQuery>;
+export const alertQuery = validator(AlertQuery);
+
+export const HistoryQuery = Type.Object(
+  {
+    /** Window length in minutes, back from now. */
+    minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 * 24 * 31 })),
+    /** Target number of points; the bucket size is derived from it. */
+    points: Type.Optional(Type.Integer({ minimum: 10, maximum: 2000 })),
+  },
+  { additionalProperties: false },
+);
+export type HistoryQuery = Static<typeof HistoryQuery>;
+export const historyQuery = validator(HistoryQuery);
+
+export const DEVICE_STATUSES = ['normal', 'alert', 'offline', 'unknown'] as const;
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+
+/** A device as the dashboard sees it: registry entry plus live state kept in memory. */
+export const DeviceView = Type.Object({
+  id: Type.String(),
+  tenant: Type.String(),
+  kind: DeviceKindSchema,
+  name: Type.String(),
+  town: Type.String(),
+  site: Type.Optional(Type.String()),
+  lon: Type.Number(),
+  lat: Type.Number(),
+  status: Type.Union(DEVICE_STATUSES.map((s) => Type.Literal(s))),
+  /** Worst level among the device's open alerts. */
+  level: Type.Union([LevelSchema, Type.Null()]),
+  lastSeen: Type.Union([Type.Integer(), Type.Null()]),
+  values: Type.Record(Type.String(), Type.Number()),
+});
+export type DeviceView = Static<typeof DeviceView>;
+
+export const DEAD_LETTER_CODES = [
+  'bad_topic',
+  'bad_json',
+  'invalid_payload',
+  'unknown_device',
+  'tenant_mismatch',
+  'bad_timestamp',
+] as const;
+export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
+
+export interface DeadLetter {
+  at: number;
+  topic: string;
+  code: DeadLetterCode;
+  reason: string;
+  tenant?: string;
+  device?: string;
+  /** The first bytes of the payload as text, for the operator to see. */
+  payload: string;
+}
+
+export interface HistoryPoint {
+  t: number;
+  [metric: string]: number | null;
+}
+
+export interface DependencyHealth {
+  ok: boolean;
+  url: string;
+  detail?: string;
+}
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  broker: DependencyHealth & { embedded: boolean };
+  influx: DependencyHealth;
+  uptimeS: number;
+}
