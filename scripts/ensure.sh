@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, and only that: Debian packages (mosquitto,
+# influxdb, and chromium with --browser), node_modules, then the build.
+# Safe to run any number of times.
+#
+#   scripts/ensure.sh [--browser] [--no-build]
+#
+# The Debian packages ship system services; Lifeline never uses them (its
+# scripts start their own instances on their own ports and directories), and
+# packages installed here are kept from starting them.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$LIFELINE_ROOT"
+
+browser=0
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=1 ;;
+    --no-build) build=0 ;;
+    -h | --help)
+      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *) die "ensure.sh: unknown option $arg (use --browser, --no-build)" ;;
+  esac
+done
+
+# --- Debian packages -------------------------------------------------------
+wanted=(mosquitto influxdb)
+((browser)) && wanted+=(chromium)
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${wanted[@]}"; do installed "$p" || missing+=("$p"); done
+else
+  # Not Debian: accept the programs if they are on the machine anyway.
+  declare -A binary=([mosquitto]=/usr/sbin/mosquitto [influxdb]=/usr/bin/influxd [chromium]=/usr/bin/chromium)
+  for p in "${wanted[@]}"; do [[ -x "${binary[$p]}" ]] || missing+=("$p"); done
+  ((${#missing[@]} == 0)) || die "missing ${missing[*]} and this is not a Debian system (no dpkg): install them by hand"
+fi
+
+if ((${#missing[@]})); then
+  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and apt-get is not available"
+  say "installing ${missing[*]} (Debian packages) …"
+  # Keep the packages' own services from starting while they install: a
+  # policy-rc.d answering 101 is what invoke-rc.d and deb-systemd-invoke obey.
+  # Only add one when none exists, and always take ours away again.
+  policy=/usr/sbin/policy-rc.d
+  ours=0
+  if [[ ! -e "$policy" ]]; then
+    as_root sh -c "printf '#!/bin/sh\n# added by lifeline scripts/ensure.sh during apt-get install\nexit 101\n' > $policy && chmod 755 $policy"
+    ours=1
+    trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if ((ours)); then
+    as_root rm -f "$policy"
+    trap - EXIT
+  fi
+  say "installed ${missing[*]}"
+fi
+
+# --- node_modules ------------------------------------------------------------
+if [[ ! -d node_modules ]] || [[ ! -f node_modules/.package-lock.json ]] ||
+  { [[ -f package-lock.json ]] && [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
+  if [[ -f package-lock.json ]]; then
+    say "installing node modules (npm ci) …"
+    npm ci --no-audit --no-fund
+  else
+    say "installing node modules (npm install, no lockfile) …"
+    npm install --no-audit --no-fund
+  fi
+fi
+
+# --- build -------------------------------------------------------------------
+if ((build)); then
+  say "building (tsc -b and the web app) …"
+  if ! out="$(npm run build 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "build failed (npm run build), see above"
+  fi
+  say "build done"
+fi
