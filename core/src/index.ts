@@ -9,4 +9,5 @@ export * from './schemas/status.js';
 export * from './schemas/device.js';
 export * from './schemas/alert.js';
 export * from './schemas/api.js';
+export * from './schemas/signal.js';
 export * from './socket-events.js';

@@ -19,10 +19,16 @@ export const TelemetryReading = Type.Object(
 );
 export type TelemetryReading = Static<typeof TelemetryReading>;
 
+export const TelemetryBatch = Type.Array(TelemetryReading, { minItems: 1, maxItems: 1000 });
+export type TelemetryBatch = Static<typeof TelemetryBatch>;
+
 /** A telemetry payload is one reading or a batch of up to 1,000. */
-export const TelemetryPayload = Type.Union([
-  TelemetryReading,
-  Type.Array(TelemetryReading, { minItems: 1, maxItems: 1000 }),
-]);
+export const TelemetryPayload = Type.Union([TelemetryReading, TelemetryBatch]);
 export type TelemetryPayload = Static<typeof TelemetryPayload>;
-export const telemetryPayload = validator(TelemetryPayload);
+
+const reading = validator(TelemetryReading);
+const batch = validator(TelemetryBatch);
+/** Checks against the branch the payload's shape picks, so errors name the bad field. */
+export const telemetryPayload = {
+  check: (value: unknown) => (Array.isArray(value) ? batch.check(value) : reading.check(value)),
+};

@@ -1,0 +1,92 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { DEVICE_TOPIC_FILTER } from '@lifeline/core';
+import { logger } from '@lifeline/core/node';
+
+const log = logger('mqtt-source');
+
+export interface MqttSourceOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** Shared-subscription group, so several ingest workers split the load. */
+  shareGroup?: string;
+  /** Called for every message; must not throw (errors are caught and logged). */
+  onMessage: (topic: string, payload: Buffer) => void;
+  /** Resolves when the consumer can take more; holds the ack (and the broker) until then. */
+  ready?: () => Promise<void> | null;
+}
+
+/**
+ * The ingest subscription: a persistent QoS 1 session (clean: false, fixed client
+ * id), so the broker keeps messages while ingest restarts. Acks are held while the
+ * consumer is saturated, which pushes back on the broker instead of growing memory.
+ */
+export class MqttSource {
+  private client: MqttClient | null = null;
+  connected = false;
+  lastError: string | null = null;
+  received = 0;
+
+  constructor(private readonly opts: MqttSourceOptions) {}
+
+  get topic(): string {
+    return this.opts.shareGroup ? `$share/${this.opts.shareGroup}/${DEVICE_TOPIC_FILTER}` : DEVICE_TOPIC_FILTER;
+  }
+
+  async start(): Promise<void> {
+    const client = mqtt.connect(this.opts.url, {
+      clientId: this.opts.clientId,
+      clean: false,
+      username: this.opts.username || undefined,
+      password: this.opts.password || undefined,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      protocolVersion: 4,
+    });
+    this.client = client;
+    client.handleMessage = (packet, done) => {
+      this.received++;
+      try {
+        this.opts.onMessage(packet.topic, packet.payload as Buffer);
+      } catch (err) {
+        log.error({ err, topic: packet.topic }, 'message handler failed');
+      }
+      const wait = this.opts.ready?.();
+      if (wait) void wait.then(() => done(), () => done());
+      else done();
+    };
+    client.on('connect', (ack) => {
+      this.connected = true;
+      this.lastError = null;
+      log.info({ url: this.opts.url, sessionPresent: ack.sessionPresent }, 'connected to broker');
+      // Subscribing again on a present session is harmless and covers a broker that lost it.
+      client.subscribe(this.topic, { qos: 1 }, (err) => {
+        if (err) log.error({ err }, `could not subscribe to ${this.topic}`);
+      });
+    });
+    client.on('close', () => {
+      if (this.connected) log.warn({ url: this.opts.url }, 'broker connection closed; reconnecting');
+      this.connected = false;
+    });
+    client.on('error', (err) => {
+      this.lastError = err.message;
+      log.error({ err: err.message, url: this.opts.url }, 'broker error');
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`cannot connect to broker ${this.opts.url}: ${this.lastError ?? 'timed out'}`)), 15_000);
+      client.once('connect', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** Disconnects without ending the session: the broker keeps queueing for us. */
+  async stop(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    if (c) await c.endAsync();
+    this.connected = false;
+  }
+}

@@ -1,0 +1,94 @@
+import express, { Router } from 'express';
+import { acknowledgeBody, alertQuery, historyQuery, resolveBody, type Health } from '@lifeline/core';
+import type { Ingest } from '@lifeline/ingest';
+import type { LoadedRegistry } from '@lifeline/core/node';
+import type { AlertManager } from '../alerts/alert-manager.js';
+import type { DeviceViews } from '../device-views.js';
+import type { HistoryReader } from '../history.js';
+import { HttpError, numericQuery, validated } from './http-errors.js';
+
+export interface ApiDeps {
+  registry: LoadedRegistry;
+  ingest: Ingest;
+  alerts: AlertManager;
+  views: DeviceViews;
+  history: HistoryReader;
+  health: () => Promise<Health>;
+  writerStats: () => Record<string, unknown>;
+}
+
+/** Thin routes: validate, call the stage, answer. */
+export function apiRouter(d: ApiDeps): Router {
+  const r = Router();
+  r.use(express.json({ limit: '16kb' }));
+
+  r.get('/health', async (_req, res) => {
+    const h = await d.health();
+    res.status(h.status === 'ok' ? 200 : 503).json(h);
+  });
+
+  r.get('/meta', (_req, res) => {
+    res.json({
+      district: d.registry.district,
+      towns: d.registry.towns,
+      tenants: d.registry.tenants.map((t) => ({ id: t.id, name: t.name, type: t.type })),
+    });
+  });
+
+  r.get('/devices', (_req, res) => {
+    res.json(d.views.list());
+  });
+
+  r.get('/devices/:id', (req, res) => {
+    const v = d.views.get(req.params.id);
+    if (!v) throw new HttpError(404, `no device with id ${req.params.id}`);
+    res.json(v);
+  });
+
+  r.get('/devices/:id/history', async (req, res) => {
+    if (!d.registry.byId.has(req.params.id)) throw new HttpError(404, `no device with id ${req.params.id}`);
+    const q = validated(historyQuery, numericQuery(req.query, ['minutes', 'points']), 'history query');
+    res.json(await d.history.read(req.params.id, q.minutes ?? 60, q.points ?? 120));
+  });
+
+  r.get('/alerts', (req, res) => {
+    const q = validated(alertQuery, numericQuery(req.query, ['limit']), 'alert query');
+    res.json(d.alerts.list(q));
+  });
+
+  r.get('/alerts/:id', (req, res) => {
+    const a = d.alerts.get(req.params.id);
+    if (!a) throw new HttpError(404, `no alert with id ${req.params.id}`);
+    res.json(a);
+  });
+
+  // An answer means the change is in the alert log: a crash right after loses nothing.
+  r.post('/alerts/:id/acknowledge', async (req, res) => {
+    const b = validated(acknowledgeBody, req.body ?? {}, 'acknowledge body');
+    const a = d.alerts.acknowledge(req.params.id, b.actor, b.note);
+    await d.alerts.flush();
+    res.json(a);
+  });
+
+  r.post('/alerts/:id/resolve', async (req, res) => {
+    const b = validated(resolveBody, req.body ?? {}, 'resolve body');
+    const a = d.alerts.resolve(req.params.id, b.actor, b.note);
+    await d.alerts.flush();
+    res.json(a);
+  });
+
+  r.get('/dead-letters', (req, res) => {
+    const limit = Math.min(Number(req.query.limit ?? 200) || 200, 10_000);
+    const dl = d.ingest.deadLetters;
+    res.json({ total: dl.total, byCode: dl.byCode, items: dl.list(limit) });
+  });
+
+  r.get('/metrics', (_req, res) => {
+    res.json({ ingest: d.ingest.stats, deadLetters: { total: d.ingest.deadLetters.total, byCode: d.ingest.deadLetters.byCode }, openAlerts: d.alerts.openCount, influx: d.writerStats() });
+  });
+
+  r.use((req, _res) => {
+    throw new HttpError(404, `no such API route: ${req.method} ${req.baseUrl}${req.path}`);
+  });
+  return r;
+}

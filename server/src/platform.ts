@@ -1,0 +1,166 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import type { Health } from '@lifeline/core';
+import {
+  ensureDatabase,
+  InfluxWriter,
+  influxQuery,
+  loadConfig,
+  loadRegistry,
+  logger,
+  pingInflux,
+  setLogLevel,
+  type Config,
+  type InfluxTarget,
+} from '@lifeline/core/node';
+import { Ingest } from '@lifeline/ingest';
+import { AlertManager } from './alerts/alert-manager.js';
+import { InfluxAlertLog, rebuildOpenAlerts } from './alerts/alert-log.js';
+import { apiRouter } from './api/routes.js';
+import { errorHandler } from './api/http-errors.js';
+import { EmbeddedBroker } from './broker.js';
+import { DeviceViews } from './device-views.js';
+import { HistoryReader } from './history.js';
+import { SocketHub } from './socket-hub.js';
+
+const log = logger('platform');
+
+export interface Platform {
+  config: Config;
+  httpUrl: string;
+  mqttUrl: string;
+  ingest: Ingest;
+  alerts: AlertManager;
+  writer: InfluxWriter;
+  stop(): Promise<void>;
+}
+
+/** How long start-up waits for InfluxDB before giving up with a clear error. */
+const INFLUX_WAIT_MS = 30_000;
+
+/**
+ * Starts every stage in one process: embedded broker (without MQTT_URL), ingest
+ * with its rules, the alert manager rebuilt from its log, the API, Socket.IO and
+ * the dashboard. Stages stop in reverse order, flushing what they hold.
+ */
+export async function startPlatform(overrides: Partial<Config> = {}): Promise<Platform> {
+  const config = loadConfig(process.env, overrides);
+  setLogLevel(config.logLevel);
+  const registry = loadRegistry(config.registryPath);
+  const influx: InfluxTarget = { url: config.influxUrl, db: config.influxDb, username: config.influxUsername, password: config.influxPassword };
+  await waitForInflux(influx);
+  await ensureDatabase(influx);
+
+  const writerOpts = { ...influx, maxBuffered: config.writeBufferMax, concurrency: config.writeConcurrency };
+  const writer = new InfluxWriter({ ...writerOpts, batchSize: config.writeBatchSize, flushMs: config.writeFlushMs });
+  const alertWriter = new InfluxWriter({ ...writerOpts, batchSize: 1000, flushMs: 50, concurrency: 1 });
+
+  let hub: SocketHub | null = null;
+  const lookup = (id: string) => registry.byId.get(id);
+  const alerts = new AlertManager({ lookup, log: new InfluxAlertLog(alertWriter), onChange: (c) => hub?.alertChanged(c) });
+  alerts.restore(await rebuildOpenAlerts(influx, config.alertLogDays));
+
+  const broker = config.mqttUrl ? null : new EmbeddedBroker(config.host, config.mqttPort);
+  if (broker) await broker.start();
+  const mqttUrl = config.mqttUrl ?? broker!.url;
+
+  const ingest = new Ingest({
+    mqtt: { url: mqttUrl, clientId: config.mqttClientId, username: config.mqttUsername, password: config.mqttPassword },
+    registry,
+    writer,
+    deadLetterMax: config.deadLetterMax,
+    onSignal: (s) => alerts.onSignal(s),
+    onDeviceChange: (id) => hub?.deviceChanged(id),
+  });
+  await restoreLatest(influx, ingest);
+
+  const views = new DeviceViews(registry.byId, ingest, alerts);
+  const history = new HistoryReader(config.influxUrl, config.influxDb, config.influxUsername, config.influxPassword);
+  const started = Date.now();
+  const health = async (): Promise<Health> => {
+    const ping = await pingInflux(influx);
+    const brokerOk = ingest.source.connected && (broker ? broker.running : true);
+    return {
+      status: ping.ok && brokerOk ? 'ok' : 'degraded',
+      broker: { ok: brokerOk, url: mqttUrl, embedded: broker !== null, detail: ingest.source.lastError ?? undefined },
+      influx: { ok: ping.ok, url: config.influxUrl, detail: writer.stats.lastError && !writer.healthy ? writer.stats.lastError : ping.detail },
+      uptimeS: Math.round((Date.now() - started) / 1000),
+    };
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/api', apiRouter({ registry, ingest, alerts, views, history, health, writerStats: () => ({ ...writer.stats }) }));
+  if (existsSync(path.join(config.webDist, 'index.html'))) {
+    app.use(express.static(config.webDist, { index: 'index.html', maxAge: '1h' }));
+  } else {
+    log.warn({ webDist: config.webDist }, 'dashboard not built (npm run build): serving the API only');
+  }
+  app.use(errorHandler);
+
+  const http: HttpServer = createServer(app);
+  hub = new SocketHub(http, views);
+  hub.start();
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === 'EADDRINUSE' ? `PORT ${config.port} is already in use (set PORT)` : err.message)),
+    );
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const addr = http.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+
+  await ingest.start();
+  log.info({ httpUrl, mqttUrl, influx: config.influxUrl, db: config.influxDb, devices: registry.byId.size }, 'Lifeline is up');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await ingest.stop().catch((err) => log.error({ err }, 'ingest stop failed'));
+      await hub!.stop();
+      await new Promise<void>((r) => http.close(() => r()));
+      http.closeAllConnections();
+      if (broker) await broker.stop();
+      await writer.close();
+      await alertWriter.close();
+      log.info('Lifeline stopped');
+    })());
+
+  return { config, httpUrl, mqttUrl, ingest, alerts, writer, stop };
+}
+
+async function waitForInflux(t: InfluxTarget): Promise<void> {
+  const until = Date.now() + INFLUX_WAIT_MS;
+  for (;;) {
+    const p = await pingInflux(t);
+    if (p.ok) return;
+    if (Date.now() > until) throw new Error(`InfluxDB is not answering at ${t.url} (INFLUX_URL): ${p.detail}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Latest values and last-heard times come back from InfluxDB, so a restart keeps the map and offline timers. */
+async function restoreLatest(t: InfluxTarget, ingest: Ingest): Promise<void> {
+  try {
+    const series = await influxQuery(t, 'SELECT * FROM "telemetry" WHERE time > now() - 1d GROUP BY "device" ORDER BY time DESC LIMIT 1');
+    for (const s of series) {
+      const id = s.tags?.device;
+      const row = s.values[0];
+      if (!id || !row) continue;
+      const values: Record<string, number> = {};
+      let at = 0;
+      s.columns.forEach((c, i) => {
+        if (c === 'time') at = Number(row[i]);
+        else if (typeof row[i] === 'number') values[c] = row[i] as number;
+      });
+      ingest.latest.set(id, { values, at });
+      ingest.rules.restoreLastSeen(id, at);
+    }
+    if (series.length) log.info({ devices: series.length }, 'latest values restored from InfluxDB');
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not restore latest values from InfluxDB; starting with an empty map');
+  }
+}
