@@ -1,0 +1,215 @@
+/**
+ * The side panel of open alerts: counters per level, filters by level, kind and
+ * town, and one row per alert with 确认 / 处置完成. Rendered at most once per
+ * animation frame from the alert store.
+ */
+import { DEVICE_KINDS, LEVELS, type Alert, type DeviceKind, type Level } from '@lifeline/core';
+import type { AlertStore } from './alert-store.js';
+import { describeAlert } from './alert-text.js';
+import { h } from './dom.js';
+import { formatTime, kindLabel, levelLabel, stateLabel, t } from './i18n.js';
+
+/** Rows beyond this are counted but not drawn; filters narrow the list. */
+export const MAX_ROWS = 300;
+/** Must match the `row-flash` animation duration in styles.css. */
+const FLASH_PERIOD_MS = 1_000;
+
+export interface AlertActions {
+  acknowledge(alert: Alert): Promise<void>;
+  resolve(alert: Alert): Promise<void>;
+  select(alert: Alert): void;
+}
+
+interface Filters {
+  level: Level | '';
+  kind: DeviceKind | '';
+  town: string;
+}
+
+export class AlertPanel {
+  private readonly counters = h('div', { class: 'counters' });
+  private readonly levelSel = h('select', { 'aria-label': 'level', 'data-filter': 'level' });
+  private readonly kindSel = h('select', { 'aria-label': 'kind', 'data-filter': 'kind' });
+  private readonly townSel = h('select', { 'aria-label': 'town', 'data-filter': 'town' });
+  private readonly meta = h('div', { class: 'list-meta' });
+  private readonly list = h('ul', { class: 'alert-list', 'data-testid': 'alert-list' });
+  private readonly filters: Filters = { level: '', kind: '', town: '' };
+  private towns: string[] = [];
+  private readonly busy = new Set<string>();
+  private frame = 0;
+  private selected: string | null = null;
+
+  constructor(
+    container: HTMLElement,
+    private readonly store: AlertStore,
+    private readonly actions: AlertActions,
+  ) {
+    container.append(
+      this.counters,
+      h('div', { class: 'filters' }, this.levelSel, this.kindSel, this.townSel),
+      this.meta,
+      this.list,
+    );
+    for (const sel of [this.levelSel, this.kindSel, this.townSel]) {
+      sel.addEventListener('change', () => {
+        this.filters.level = this.levelSel.value as Filters['level'];
+        this.filters.kind = this.kindSel.value as Filters['kind'];
+        this.filters.town = this.townSel.value;
+        this.render();
+      });
+    }
+    this.list.addEventListener('click', (e) => this.onListClick(e));
+    this.list.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.target as HTMLElement).classList.contains('alert-row')) this.onListClick(e);
+    });
+    store.onChange(() => this.schedule());
+    this.buildFilters();
+    this.render();
+  }
+
+  setTowns(towns: string[]): void {
+    this.towns = [...towns];
+    this.buildFilters();
+  }
+
+  /** Rebuilds every string, e.g. after the language changes. */
+  refreshLanguage(): void {
+    this.buildFilters();
+    this.render();
+  }
+
+  schedule(): void {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  private buildFilters(): void {
+    const towns = new Set(this.towns);
+    for (const a of this.store.sorted()) towns.add(a.town);
+    const fill = (sel: HTMLSelectElement, all: string, options: [string, string][]) => {
+      const value = sel.value;
+      sel.replaceChildren(h('option', { value: '' }, all), ...options.map(([v, label]) => h('option', { value: v }, label)));
+      sel.value = options.some(([v]) => v === value) ? value : '';
+    };
+    fill(this.levelSel, t('filterAllLevels'), LEVELS.map((l) => [l, levelLabel(l)]));
+    fill(this.kindSel, t('filterAllKinds'), DEVICE_KINDS.map((k) => [k, kindLabel(k)]));
+    fill(this.townSel, t('filterAllTowns'), [...towns].map((town) => [town, town]));
+  }
+
+  private matches(a: Alert): boolean {
+    const f = this.filters;
+    return (!f.level || a.level === f.level) && (!f.kind || a.kind === f.kind) && (!f.town || a.town === f.town);
+  }
+
+  private render(): void {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    const counts = this.store.countByLevel();
+    this.counters.replaceChildren(
+      ...LEVELS.map((level) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: `counter level-${level}${this.filters.level === level ? ' active' : ''}`,
+            'data-level': level,
+            title: levelLabel(level),
+          },
+          h('span', { class: 'counter-n' }, String(counts[level])),
+          h('span', { class: 'counter-label' }, levelLabel(level)),
+        ),
+      ),
+    );
+    for (const btn of this.counters.querySelectorAll<HTMLButtonElement>('button')) {
+      btn.addEventListener('click', () => {
+        const level = btn.dataset.level as Level;
+        this.filters.level = this.filters.level === level ? '' : level;
+        this.levelSel.value = this.filters.level;
+        this.render();
+      });
+    }
+    // Towns first seen in an alert join the filter.
+    if ([...this.store.sorted()].some((a) => !this.towns.includes(a.town))) {
+      this.towns = [...new Set([...this.towns, ...this.store.sorted().map((a) => a.town)])];
+      this.buildFilters();
+    }
+
+    const all = this.store.sorted();
+    const shown = all.filter((a) => this.matches(a));
+    const rows = shown.slice(0, MAX_ROWS).map((a) => this.row(a));
+    this.list.replaceChildren(...(rows.length ? rows : [h('li', { class: 'empty' }, t('noAlerts'))]));
+    this.meta.textContent = t('shownOf', { shown: shown.length, total: all.length });
+  }
+
+  private row(a: Alert): HTMLLIElement {
+    const busy = this.busy.has(a.id);
+    const flash = a.level === 'red' && a.state === 'raised';
+    const cleared = a.clearedAt !== null;
+    const li = h(
+      'li',
+      {
+        class: `alert-row level-${a.level} state-${a.state}${flash ? ' flash' : ''}${this.selected === a.id ? ' selected' : ''}`,
+        'data-alert-id': a.id,
+        'data-level': a.level,
+        'data-state': a.state,
+        'data-device': a.device,
+        tabindex: 0,
+      },
+      h(
+        'div',
+        { class: 'row-top' },
+        h('span', { class: `level-badge level-${a.level}` }, levelLabel(a.level)),
+        h('span', { class: 'row-name', title: a.device }, a.name),
+        h('span', { class: 'row-count' }, t('count', { n: a.count })),
+      ),
+      h('div', { class: 'row-what' }, describeAlert(a), cleared ? h('span', { class: 'cleared' }, ` · ${t('cleared')}`) : null),
+      h('div', { class: 'row-meta' }, `${a.town} · ${kindLabel(a.kind)}`),
+      h(
+        'div',
+        { class: 'row-meta' },
+        `${t('raisedAt')} ${formatTime(a.raisedAt)}`,
+        a.updatedAt !== a.raisedAt ? ` · ${t('updatedAt')} ${formatTime(a.updatedAt)}` : '',
+        a.acknowledgedBy ? ` · ${t('ackBy')} ${a.acknowledgedBy}` : '',
+      ),
+      h(
+        'div',
+        { class: 'row-bottom' },
+        h('span', { class: `state-tag state-${a.state}`, 'data-role': 'state' }, stateLabel(a.state)),
+        h('span', { class: 'spacer' }),
+        a.state === 'raised'
+          ? h('button', { type: 'button', class: 'btn btn-ack', 'data-action': 'acknowledge', disabled: busy }, t('acknowledge'))
+          : null,
+        h('button', { type: 'button', class: 'btn btn-resolve', 'data-action': 'resolve', disabled: busy }, t('resolve')),
+      ),
+    );
+    // Rows are rebuilt on every change: keep every flashing row on one shared beat.
+    if (flash) li.style.animationDelay = `-${Date.now() % FLASH_PERIOD_MS}ms`;
+    return li;
+  }
+
+  private onListClick(e: Event): void {
+    const target = e.target as HTMLElement;
+    const row = target.closest<HTMLElement>('.alert-row');
+    const alert = row?.dataset.alertId ? this.store.get(row.dataset.alertId) : undefined;
+    if (!alert) return;
+    const action = target.closest<HTMLElement>('[data-action]')?.dataset.action;
+    if (action === 'acknowledge' || action === 'resolve') {
+      void this.run(alert, action);
+      return;
+    }
+    this.selected = alert.id;
+    this.actions.select(alert);
+    this.render();
+  }
+
+  private async run(alert: Alert, action: 'acknowledge' | 'resolve'): Promise<void> {
+    if (this.busy.has(alert.id)) return;
+    this.busy.add(alert.id);
+    this.render();
+    try {
+      await this.actions[action](alert);
+    } finally {
+      this.busy.delete(alert.id);
+      this.render();
+    }
+  }
+}

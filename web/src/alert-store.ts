@@ -1,0 +1,100 @@
+/**
+ * Open alerts by id, kept live from REST snapshots and Socket.IO `alert` events.
+ * A snapshot fetched while events keep arriving would undo them, so events seen
+ * during a resync are replayed on top of the snapshot.
+ */
+import { isOpen, levelRank, type Alert, type Level } from '@lifeline/core';
+
+export type AlertChange = { alert: Alert; previous: Alert | undefined; fromSnapshot: boolean };
+
+export function compareAlerts(a: Alert, b: Alert): number {
+  return levelRank(b.level) - levelRank(a.level) || b.raisedAt - a.raisedAt || b.updatedAt - a.updatedAt;
+}
+
+export class AlertStore {
+  private byId = new Map<string, Alert>();
+  private replay: Alert[] | null = null;
+  private listeners = new Set<(changes: AlertChange[]) => void>();
+
+  onChange(listener: (changes: AlertChange[]) => void): void {
+    this.listeners.add(listener);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): Alert | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Open alerts, most severe first, then newest. */
+  sorted(): Alert[] {
+    return [...this.byId.values()].sort(compareAlerts);
+  }
+
+  countByLevel(): Record<Level, number> {
+    const c: Record<Level, number> = { red: 0, orange: 0, yellow: 0, blue: 0 };
+    for (const a of this.byId.values()) c[a.level] += 1;
+    return c;
+  }
+
+  /** One alert, from the socket or from an action's response. */
+  apply(alert: Alert): void {
+    this.replay?.push(alert);
+    const change = this.merge(alert, false);
+    if (change) this.emit([change]);
+  }
+
+  beginResync(): void {
+    this.replay = [];
+  }
+
+  /** Replaces the set with a snapshot of open alerts, then replays events seen meanwhile. */
+  finishResync(snapshot: Alert[]): void {
+    const replay = this.replay ?? [];
+    this.replay = null;
+    const changes: AlertChange[] = [];
+    const seen = new Set(snapshot.map((a) => a.id));
+    for (const [id, prev] of this.byId) {
+      if (!seen.has(id)) {
+        this.byId.delete(id);
+        changes.push({ alert: { ...prev, state: 'closed' }, previous: prev, fromSnapshot: true });
+      }
+    }
+    for (const a of snapshot) {
+      const c = this.merge(a, true, true);
+      if (c) changes.push(c);
+    }
+    for (const a of replay) {
+      const c = this.merge(a, false);
+      if (c) changes.push(c);
+    }
+    this.emit(changes);
+  }
+
+  cancelResync(): void {
+    this.replay = null;
+  }
+
+  private merge(alert: Alert, fromSnapshot: boolean, force = false): AlertChange | null {
+    const previous = this.byId.get(alert.id);
+    // Events can overtake a response: never go back to an older version.
+    if (!force && previous && previous.updatedAt > alert.updatedAt) return null;
+    if (isOpen(alert.state)) this.byId.set(alert.id, alert);
+    else if (previous) this.byId.delete(alert.id);
+    else return null;
+    return { alert, previous, fromSnapshot };
+  }
+
+  private emit(changes: AlertChange[]): void {
+    if (!changes.length) return;
+    for (const l of this.listeners) {
+      try {
+        l(changes);
+      } catch (err) {
+        console.error('alert listener failed', err);
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/** The REST contract of the platform, typed with core's definitions. Same origin. */
+import type { Alert, AlertQuery, DeviceView, Health, HistoryPoint } from '@lifeline/core';
+
+export interface Meta {
+  district: { code: string; name: string; city: string; center: [number, number] };
+  towns: string[];
+  tenants: { id: string; name: string; type: string }[];
+}
+
+export interface History {
+  device: string;
+  from: number;
+  to: number;
+  bucketS: number;
+  metrics: string[];
+  points: HistoryPoint[];
+}
+
+/** A failed request, carrying the server's `{error, details}` when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const res = await fetch(path, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: ctl.signal,
+    });
+    const text = await res.text();
+    let json: unknown = undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: reported below */
+    }
+    if (!res.ok) {
+      const e = json as { error?: unknown; details?: unknown } | undefined;
+      const msg = typeof e?.error === 'string' ? e.error : `HTTP ${res.status}`;
+      const details = Array.isArray(e?.details) ? e.details.map(String) : [];
+      throw new ApiError(res.status, details.length ? `${msg} (${details.join('; ')})` : msg, details);
+    }
+    if (json === undefined) throw new ApiError(res.status, `${method} ${path}: response is not JSON`);
+    return json as T;
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    if (ctl.signal.aborted) throw new ApiError(0, `${method} ${path}: timed out`);
+    throw new ApiError(0, `${method} ${path}: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export const api = {
+  health: () => request<Health>('GET', '/api/health'),
+  meta: () => request<Meta>('GET', '/api/meta'),
+  devices: () => request<DeviceView[]>('GET', '/api/devices'),
+  history: (id: string, minutes = 60, points = 120) =>
+    request<History>('GET', `/api/devices/${encodeURIComponent(id)}/history${query({ minutes, points })}`),
+  alerts: (q: AlertQuery = { state: 'open' }) =>
+    request<Alert[]>('GET', `/api/alerts${query(q as Record<string, string | number | undefined>)}`),
+  acknowledge: (id: string, actor: string, note?: string) =>
+    request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/acknowledge`, note ? { actor, note } : { actor }),
+  resolve: (id: string, actor: string, note: string) =>
+    request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/resolve`, { actor, note }),
+};

@@ -1,0 +1,201 @@
+/** Wires the dashboard: header, map, alert panel, socket, sound and language. */
+import 'maplibre-gl/dist/maplibre-gl.css';
+import './styles.css';
+import { LEVEL_COLORS, LEVELS, type Alert, type DevicePatch, type Level } from '@lifeline/core';
+import { AlertPanel } from './alert-panel.js';
+import { AlertStore } from './alert-store.js';
+import { api, ApiError } from './api.js';
+import { loadBoundaries } from './basemap.js';
+import { h, toast } from './dom.js';
+import { getLang, levelLabel, onLangChange, setLang, statusLabel, t, translateStatic } from './i18n.js';
+import { MapView, STATUS_COLORS } from './map-view.js';
+import { askResolveNote } from './resolve-dialog.js';
+import { settings } from './settings.js';
+import { SocketManager, type ConnectionState } from './socket-manager.js';
+import { AlarmSound } from './sound.js';
+
+const RETRY_LOAD_MS = 5_000;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+async function main(): Promise<void> {
+  document.documentElement.lang = getLang() === 'zh' ? 'zh-CN' : 'en';
+  translateStatic();
+
+  const store = new AlertStore();
+  const sound = new AlarmSound();
+  const mapView = new MapView($('map'), await loadBoundaries());
+  let connection: ConnectionState = 'connecting';
+  let firstLoadDone = false;
+  let devicePatchesDuringResync: DevicePatch[] | null = null;
+
+  const panel = new AlertPanel($('alert-panel'), store, {
+    async acknowledge(a) {
+      try {
+        store.apply(await api.acknowledge(a.id, settings.actor));
+      } catch (err) {
+        actionFailed(err);
+      }
+    },
+    async resolve(a) {
+      const note = await askResolveNote(`${levelLabel(a.level)} · ${a.name}`);
+      if (note === null) return;
+      try {
+        store.apply(await api.resolve(a.id, settings.actor, note));
+      } catch (err) {
+        actionFailed(err);
+      }
+    },
+    select: (a) => mapView.showDevice(a.device, a),
+  });
+
+  function actionFailed(err: unknown): void {
+    toast(t('actionFailed', { msg: (err as Error).message }));
+    // 409: someone else got there first; show the current truth.
+    if (err instanceof ApiError && (err.status === 409 || err.status === 404)) void resync();
+  }
+
+  // --- header -------------------------------------------------------------
+  const actorInput = $<HTMLInputElement>('actor');
+  actorInput.value = settings.actor;
+  actorInput.addEventListener('change', () => {
+    settings.actor = actorInput.value;
+    actorInput.value = settings.actor;
+  });
+
+  const soundBtn = $<HTMLButtonElement>('sound-toggle');
+  const langBtn = $<HTMLButtonElement>('lang-toggle');
+  const renderControls = () => {
+    soundBtn.textContent = `${sound.isEnabled ? '🔔' : '🔕'} ${sound.isEnabled ? t('soundOn') : t('soundOff')}`;
+    soundBtn.setAttribute('aria-pressed', String(sound.isEnabled));
+    soundBtn.classList.toggle('on', sound.isEnabled);
+    langBtn.textContent = t('langToggle');
+    const conn = $('conn');
+    conn.dataset.state = connection;
+    $('conn-text').textContent =
+      connection === 'connected' ? t('connConnected') : connection === 'disconnected' ? t('connDisconnected') : t('connConnecting');
+  };
+  soundBtn.addEventListener('click', () => void sound.toggle());
+  sound.onToggle(renderControls);
+  langBtn.addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
+
+  const renderStats = () => {
+    let online = 0, alerting = 0, offline = 0;
+    for (const d of mapView.allDevices()) {
+      if (d.status === 'normal' || d.status === 'alert') online += 1;
+      if (d.status === 'alert') alerting += 1;
+      if (d.status === 'offline') offline += 1;
+    }
+    $('stat-total').textContent = String(mapView.deviceCount);
+    $('stat-online').textContent = String(online);
+    $('stat-alert').textContent = String(alerting);
+    $('stat-offline').textContent = String(offline);
+    $('panel-total').textContent = String(store.size);
+  };
+
+  const renderLegend = () => {
+    const item = (color: string, label: string) => h('div', { class: 'legend-item' }, h('i', { style: `background:${color}` }), label);
+    $('legend').replaceChildren(
+      ...LEVELS.map((l: Level) => item(LEVEL_COLORS[l], levelLabel(l))),
+      item(STATUS_COLORS.normal, statusLabel('normal')),
+      item(STATUS_COLORS.offline, statusLabel('offline')),
+      item(STATUS_COLORS.unknown, statusLabel('unknown')),
+    );
+  };
+
+  const tick = () => {
+    const d = new Date();
+    const p = (n: number) => String(n).padStart(2, '0');
+    $('clock').textContent = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  };
+  tick();
+  setInterval(tick, 1000);
+
+  // --- live state ---------------------------------------------------------
+  const unackedRed = () => store.sorted().filter((a) => a.level === 'red' && a.state === 'raised');
+  store.onChange((changes) => {
+    mapView.setRings(unackedRed());
+    renderStats();
+    const newRed = changes.some(
+      ({ alert, previous, fromSnapshot }) =>
+        alert.level === 'red' && alert.state === 'raised' && previous?.level !== 'red' && (!fromSnapshot || (firstLoadDone && !previous)),
+    );
+    if (newRed) {
+      sound.alarm(() => unackedRed().length > 0);
+      toast(t('newRed'), 'info');
+    }
+  });
+
+  async function resync(): Promise<void> {
+    store.beginResync();
+    devicePatchesDuringResync = [];
+    try {
+      const [devices, alerts] = await Promise.all([api.devices(), api.alerts({ state: 'open' })]);
+      mapView.setDevices(devices);
+      const replay = devicePatchesDuringResync ?? [];
+      devicePatchesDuringResync = null;
+      if (replay.length) mapView.patchDevices(replay);
+      store.finishResync(alerts);
+      firstLoadDone = true;
+      renderStats();
+    } catch (err) {
+      store.cancelResync();
+      devicePatchesDuringResync = null;
+      toast(t('loadFailed', { msg: (err as Error).message }));
+      setTimeout(() => void resync(), RETRY_LOAD_MS);
+    }
+  }
+
+  const socket = new SocketManager({
+    onAlert: (a: Alert) => store.apply(a),
+    onDevicePatches: (patches) => {
+      devicePatchesDuringResync?.push(...patches);
+      mapView.patchDevices(patches);
+      renderStats();
+    },
+    onConnection: (state) => {
+      connection = state;
+      renderControls();
+    },
+    onResync: () => void resync(),
+  });
+  socket.start();
+
+  api
+    .meta()
+    .then((meta) => {
+      $('district-name').textContent = meta.district.name;
+      panel.setTowns(meta.towns);
+    })
+    .catch((err: unknown) => console.warn('meta unavailable', err));
+  await resync();
+
+  onLangChange(() => {
+    translateStatic();
+    renderControls();
+    renderLegend();
+    panel.refreshLanguage();
+    mapView.refreshLanguage();
+  });
+  renderControls();
+  renderLegend();
+
+  // Read-only hook for browser tests and for support staff in the console.
+  Object.defineProperty(window, '__lifeline', {
+    value: Object.freeze({
+      map: mapView.map,
+      deviceCount: () => mapView.deviceCount,
+      renderedDeviceCount: () => mapView.renderedDeviceCount(),
+      alerts: () => store.sorted(),
+      connection: () => connection,
+      ready: () => mapView.whenReady(),
+    }),
+    writable: false,
+    configurable: false,
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  toast(t('loadFailed', { msg: (err as Error).message }));
+});

@@ -1,0 +1,85 @@
+/**
+ * The one Socket.IO connection of the dashboard. Device patches are merged by
+ * id and delivered once per animation frame; alerts are delivered as they come
+ * (they are rare and each matters). After a reconnect the owner is told to
+ * resync, since events sent while disconnected are lost.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { Alert, ClientToServerEvents, DevicePatch, ServerToClientEvents } from '@lifeline/core';
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+export interface SocketHandlers {
+  onAlert(alert: Alert): void;
+  onDevicePatches(patches: DevicePatch[]): void;
+  onConnection(state: ConnectionState): void;
+  /** Called on every connect after the first: refetch what may have been missed. */
+  onResync(): void;
+}
+
+const RECONNECT_DELAY_MS = 1_000;
+const RECONNECT_DELAY_MAX_MS = 10_000;
+
+export class SocketManager {
+  private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+  private pending = new Map<string, DevicePatch>();
+  private frame = 0;
+  private connects = 0;
+
+  constructor(private readonly handlers: SocketHandlers) {}
+
+  start(): void {
+    if (this.socket) return;
+    this.handlers.onConnection('connecting');
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
+      reconnectionDelay: RECONNECT_DELAY_MS,
+      reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
+    });
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.connects += 1;
+      this.handlers.onConnection('connected');
+      if (this.connects > 1) this.safe('resync', () => this.handlers.onResync());
+    });
+    socket.on('disconnect', () => this.handlers.onConnection('disconnected'));
+    socket.on('connect_error', () => this.handlers.onConnection('disconnected'));
+    socket.on('alert', (alert) => {
+      if (!alert || typeof alert.id !== 'string') return;
+      this.safe('alert', () => this.handlers.onAlert(alert));
+    });
+    socket.on('devices', (patches) => {
+      if (!Array.isArray(patches)) return;
+      for (const p of patches) {
+        if (!p || typeof p.id !== 'string') continue;
+        // Later patches of a device win; fields a patch omits keep the earlier value.
+        const prev = this.pending.get(p.id);
+        this.pending.set(p.id, prev ? { ...prev, ...p } : p);
+      }
+      if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+    });
+  }
+
+  stop(): void {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.socket?.close();
+    this.socket = null;
+  }
+
+  private flush(): void {
+    this.frame = 0;
+    if (!this.pending.size) return;
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    this.safe('devices', () => this.handlers.onDevicePatches(batch));
+  }
+
+  /** A failing listener must not break the socket's own dispatch. */
+  private safe(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      console.error(`socket ${what} handler failed`, err);
+    }
+  }
+}
