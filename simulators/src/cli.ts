@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * lifeline-sim: publishes a simulated feed for every device of a registry.
+ * Thin wrapper: parses options, loads the registry, runs a Simulator.
+ */
+import { parseArgs } from 'node:util';
+import { DEVICE_KINDS, type DeviceKind } from '@lifeline/core';
+import { ConfigError, loadConfig, loadRegistry, logger, RegistryError } from '@lifeline/core/node';
+import { showProgress } from './progress.js';
+import { Simulator, SimulatorError } from './simulator.js';
+
+const log = logger('sim-cli');
+
+const HELP = `usage: lifeline-sim [options]    (npm run simulate -- [options])
+
+Publishes realistic feeds for every registered device over MQTT to
+lifeline/v1/{tenant}/{device}/telemetry|event|status, one connection per
+tenant (username = tenant id), and scripts a gas leak that climbs through
+blue, yellow, orange and red.
+
+  --url URL              broker (default mqtt://127.0.0.1:1883)
+  --password P           MQTT password for every tenant connection
+  --registry FILE        device registry (default: REGISTRY_PATH or data/qingxin-registry.json)
+  --incident-minute N    minute after start at which the gas leak begins (default 2)
+  --incident-device ID   detector that leaks (default: a restaurant kitchen in 太和镇)
+  --no-incident          no gas leak
+  --fire-minute N        minute after start at which a fire panel reports a fire (default: none)
+  --fire-device ID       panel that reports the fire (default: a hotel in 太和镇)
+  --duration S           stop after S seconds of wall-clock time
+  --speed X              run the simulated clock X times faster (intervals and scripts)
+  --only KIND[,KIND]     only these kinds (${DEVICE_KINDS.join(', ')})
+  --qos 0|1              QoS of telemetry (default 1; events and status always 1)
+  --seed N               seed of the feeds' random numbers
+  --quiet                no progress line
+  -h, --help             this help
+
+Minutes are simulated minutes: with --speed 10, --incident-minute 2 starts the leak after 12 s.
+Ctrl-C stops cleanly (every device is announced offline); a second Ctrl-C exits at once.`;
+
+class UsageError extends Error {}
+
+function num(raw: string | undefined, name: string, check: (n: number) => boolean, what: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what}, got "${raw}"`);
+  return n;
+}
+
+function args(argv: string[]) {
+  try {
+    return parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      password: { type: 'string' },
+      registry: { type: 'string' },
+      'incident-minute': { type: 'string' },
+      'incident-device': { type: 'string' },
+      'no-incident': { type: 'boolean', default: false },
+      'fire-minute': { type: 'string' },
+      'fire-device': { type: 'string' },
+      duration: { type: 'string' },
+      speed: { type: 'string' },
+      only: { type: 'string' },
+      qos: { type: 'string' },
+      seed: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    // parseArgs names the bad option; say it as a usage error, not a crash.
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function parse(argv: string[]) {
+  const { values } = args(argv);
+  let url: URL;
+  try {
+    url = new URL(values.url);
+  } catch {
+    throw new UsageError(`--url must be a URL such as mqtt://127.0.0.1:1883, got "${values.url}"`);
+  }
+  if (!['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new UsageError(`--url must use mqtt:, mqtts:, tcp:, ws: or wss:, got "${url.protocol}"`);
+  }
+  const only = values.only?.split(',').map((k) => k.trim()).filter(Boolean);
+  for (const k of only ?? []) {
+    if (!(DEVICE_KINDS as readonly string[]).includes(k)) throw new UsageError(`--only: unknown kind "${k}" (kinds: ${DEVICE_KINDS.join(', ')})`);
+  }
+  const nonNeg = (n: number) => n >= 0;
+  return {
+    help: values.help,
+    quiet: values.quiet,
+    url: values.url,
+    password: values.password,
+    registry: values.registry,
+    incidentMinute: values['no-incident'] ? null : (num(values['incident-minute'], 'incident-minute', nonNeg, 'a number of minutes ≥ 0') ?? 2),
+    incidentDevice: values['incident-device'],
+    fireMinute: num(values['fire-minute'], 'fire-minute', nonNeg, 'a number of minutes ≥ 0') ?? null,
+    fireDevice: values['fire-device'],
+    duration: num(values.duration, 'duration', (n) => n > 0, 'a number of seconds > 0'),
+    speed: num(values.speed, 'speed', (n) => n > 0, 'a number > 0') ?? 1,
+    only: only as DeviceKind[] | undefined,
+    qos: num(values.qos, 'qos', (n) => n === 0 || n === 1, '0 or 1') as 0 | 1 | undefined,
+    seed: num(values.seed, 'seed', Number.isInteger, 'an integer'),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  if (args.help) {
+    console.log(HELP);
+    return;
+  }
+  const registryPath = args.registry ?? loadConfig().registryPath;
+  const registry = loadRegistry(registryPath);
+  const sim = new Simulator({
+    url: args.url,
+    registry,
+    speed: args.speed,
+    only: args.only,
+    incident: args.incidentMinute === null ? null : { deviceId: args.incidentDevice, atS: args.incidentMinute * 60 },
+    fire: args.fireMinute === null ? (args.fireDevice ? { deviceId: args.fireDevice, atS: 0 } : null) : { deviceId: args.fireDevice, atS: args.fireMinute * 60 },
+    qos: args.qos,
+    seed: args.seed,
+    password: args.password,
+  });
+  await sim.start();
+  const s = sim.stats();
+  console.log(
+    `simulating ${s.devices} devices from ${registryPath} over ${s.connections} connections to ${args.url}` +
+      (sim.leak ? `; gas leak on ${sim.leak.device.id} (${sim.leak.device.name}) at minute ${args.incidentMinute}` : '') +
+      (sim.fire ? `; fire on ${sim.fire.device.id} (${sim.fire.device.name}) at minute ${sim.fire.atS / 60}` : ''),
+  );
+  const endProgress = args.quiet ? () => undefined : showProgress(sim);
+  let stopping = false;
+  const stop = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    endProgress();
+    console.log(`stopping (${why}): announcing devices offline…`);
+    await sim.stop();
+    const st = sim.stats();
+    console.log(`stopped: ${st.sent} messages sent${st.dropped ? `, ${st.dropped} dropped while disconnected` : ''}`);
+  };
+  const durationTimer = args.duration ? setTimeout(() => void stop(`${args.duration} s elapsed`), args.duration * 1000) : null;
+  process.on('SIGINT', () => {
+    if (stopping) process.exit(130);
+    if (durationTimer) clearTimeout(durationTimer);
+    void stop('interrupted').then(() => process.exit(0));
+  });
+  process.on('SIGTERM', () => {
+    if (durationTimer) clearTimeout(durationTimer);
+    void stop('terminated').then(() => process.exit(0));
+  });
+}
+
+main().catch((err: unknown) => {
+  const known = err instanceof UsageError || err instanceof RegistryError || err instanceof SimulatorError || err instanceof ConfigError;
+  const msg = err instanceof Error ? err.message : String(err);
+  if (known) console.error(`lifeline-sim: ${msg}`);
+  else log.error({ err }, 'simulator failed');
+  if (err instanceof UsageError) console.error('run with --help for the options');
+  process.exit(err instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,57 @@
+/**
+ * The progress line: rewritten in place on a terminal, one line every 10 s
+ * otherwise (logs and CI).
+ */
+import type { Simulator, SimulatorStats } from './simulator.js';
+
+const TTY_REFRESH_MS = 1000;
+const LOG_REFRESH_MS = 10_000;
+
+function clock(s: number): string {
+  const t = Math.floor(s);
+  const hh = String(Math.floor(t / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((t % 3600) / 60)).padStart(2, '0');
+  const ss = String(t % 60).padStart(2, '0');
+  return `${hh}:${mm}:${ss}`;
+}
+
+export function formatProgress(s: SimulatorStats, ratePerS: number): string {
+  const parts = [
+    clock(s.elapsedS),
+    `sent ${s.sent}`,
+    `${ratePerS.toFixed(1)}/s`,
+    `conns ${s.connected}/${s.connections}`,
+    `devices ${s.devices}`,
+  ];
+  if (s.dropped) parts.push(`dropped ${s.dropped}`);
+  if (s.errors) parts.push(`errors ${s.errors}`);
+  if (s.incident) {
+    const v = s.incident.value === null ? '' : ` ${s.incident.value.toFixed(1)} %LEL`;
+    parts.push(`gas leak ${s.incident.device}: ${s.incident.stage}${v}`);
+  }
+  if (s.fire) parts.push(`fire ${s.fire}`);
+  return parts.join(' | ');
+}
+
+/** Starts printing progress of `sim` to `out`; returns a function that stops it and ends the line. */
+export function showProgress(sim: Simulator, out: NodeJS.WriteStream = process.stdout): () => void {
+  const tty = Boolean(out.isTTY);
+  let lastSent = 0;
+  let lastAt = Date.now();
+  const print = (): void => {
+    const now = Date.now();
+    const s = sim.stats(now);
+    const rate = ((s.sent - lastSent) * 1000) / Math.max(1, now - lastAt);
+    lastSent = s.sent;
+    lastAt = now;
+    const line = formatProgress(s, rate);
+    if (tty) out.write(`\r${line}\x1b[K`);
+    else out.write(`${line}\n`);
+  };
+  const timer = setInterval(print, tty ? TTY_REFRESH_MS : LOG_REFRESH_MS);
+  return () => {
+    clearInterval(timer);
+    print();
+    if (tty) out.write('\n');
+  };
+}
