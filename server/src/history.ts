@@ -46,9 +46,11 @@ export class HistoryReader {
       const p: HistoryPoint = { t: new Date(row.time as Date).getTime() };
       for (const [k, v] of Object.entries(row)) {
         if (!k.startsWith('mean_')) continue;
+        // mean(*) spans every field of the measurement; a metric this device never sent stays out.
+        if (typeof v !== 'number') continue;
         const m = k.slice(5);
         metrics.add(m);
-        p[m] = typeof v === 'number' ? v : null;
+        p[m] = v;
       }
       out.push(p);
     }

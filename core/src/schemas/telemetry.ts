@@ -13,6 +13,7 @@ export const TelemetryReading = Type.Object(
     values: Type.Record(Type.String({ pattern: METRIC_NAME }), Type.Number(), {
       minProperties: 1,
       maxProperties: 64,
+      additionalProperties: false,
     }),
   },
   { additionalProperties: false },

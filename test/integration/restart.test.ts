@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import mqtt from 'mqtt';
+import type { Alert } from '@lifeline/core';
+import { loadRegistry } from '@lifeline/core/node';
+import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { uniqueDbName, uniqueName } from '../support/services.js';
+import { waitFor } from '../support/wait.js';
+import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
+
+const registry = loadRegistry(new URL('../../data/qingxin-registry.json', import.meta.url).pathname);
+const panel = [...registry.byId.values()].find((d) => d.kind === 'fire_panel')!;
+const gas = [...registry.byId.values()].find((d) => d.kind === 'gas')!;
+
+describe('a restart of the platform', () => {
+  const influxUrl = inject('influxUrl');
+  let broker: PrivateBroker;
+  let mqttUrl: string;
+  const db = uniqueDbName('restart');
+  const ingestId = uniqueName('ingest');
+  const start = () => startPlatform({ port: 0, host: '127.0.0.1', mqttUrl, influxUrl, influxDb: db, mqttClientId: ingestId, logLevel: 'warn' });
+  let platform: Platform | null = null;
+
+  beforeAll(async () => {
+    broker = await startPrivateBroker();
+    mqttUrl = broker.url;
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    await broker?.stop();
+  });
+
+  const openAlerts = async (p: Platform) => (await (await fetch(`${p.httpUrl}/api/alerts?state=open`)).json()) as Alert[];
+
+  it('still lists an open alert, acknowledged before the restart, and keeps counting it afterwards', async () => {
+    platform = await start();
+    const device = await mqtt.connectAsync(mqttUrl, { clientId: uniqueName('panel') });
+    await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '2-1-015', detail: '二楼感烟探测器' }), { qos: 1 });
+    const [fire] = await waitFor(async () => {
+      const open = await openAlerts(platform!);
+      return open.length ? open : null;
+    }, { what: 'the fire alert' });
+    expect(fire).toMatchObject({ level: 'red', rule: 'event:fire', event: 'fire', state: 'raised' });
+    const ack = await fetch(`${platform.httpUrl}/api/alerts/${fire!.id}/acknowledge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ actor: '值班员王五', note: '已电话联系场所负责人' }),
+    });
+    expect(ack.status).toBe(200);
+    await platform.stop();
+    platform = null;
+
+    // While the platform is down the broker keeps the persistent session's messages.
+    await device.publishAsync(`lifeline/v1/${gas.tenant}/${gas.id}/telemetry`, JSON.stringify({ values: { ch4: 55 } }), { qos: 1 });
+    await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '2-1-016' }), { qos: 1 });
+    await device.endAsync();
+
+    platform = await start();
+    const after = await waitFor(async () => {
+      const open = await openAlerts(platform!);
+      return open.length >= 2 && open.find((a) => a.id === fire!.id)?.count === 2 ? open : null;
+    }, { what: 'the restored fire alert and the gas alert sent during the restart' });
+    expect(after.find((a) => a.id === fire!.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: '值班员王五', level: 'red', count: 2 });
+    expect(after.find((a) => a.device === gas.id)).toMatchObject({ level: 'red', value: 55 });
+    expect(after.filter((a) => a.device === panel.id)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { alertQuery, deviceEvent, deviceStatusPayload, parseTopic, resolveBody, telemetryPayload } from '@lifeline/core';
+
+const NOW = 1_795_000_000_000;
+
+describe('telemetry payload', () => {
+  it('accepts one reading with a timestamp in milliseconds', () => {
+    expect(telemetryPayload.check({ ts: NOW, values: { ch4: 12.5 } }).ok).toBe(true);
+  });
+
+  it('accepts a reading without a timestamp and a batch of readings', () => {
+    expect(telemetryPayload.check({ values: { mpa: 0.31 } }).ok).toBe(true);
+    expect(telemetryPayload.check([{ ts: NOW, values: { p_kw: 400 } }, { ts: NOW + 1, values: { p_kw: 410 } }]).ok).toBe(true);
+  });
+
+  it('rejects a telemetry message whose values are not numbers, naming the field', () => {
+    const r = telemetryPayload.check({ values: { ch4: 'high' } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join()).toContain('/values/ch4');
+  });
+
+  it('rejects empty values, a missing values object and unknown properties', () => {
+    expect(telemetryPayload.check({ values: {} }).ok).toBe(false);
+    expect(telemetryPayload.check({ ts: NOW }).ok).toBe(false);
+    expect(telemetryPayload.check({ values: { ch4: 1 }, extra: true }).ok).toBe(false);
+  });
+
+  it('rejects a timestamp in seconds and a metric name that is not a short ascii identifier', () => {
+    expect(telemetryPayload.check({ ts: Math.round(NOW / 1000), values: { ch4: 1 } }).ok).toBe(false);
+    expect(telemetryPayload.check({ values: { 'ch4 level': 1 } }).ok).toBe(false);
+    expect(telemetryPayload.check({ values: { 甲烷: 1 } }).ok).toBe(false);
+  });
+
+  it('rejects an empty batch and a batch with one bad reading', () => {
+    expect(telemetryPayload.check([]).ok).toBe(false);
+    expect(telemetryPayload.check([{ values: { ch4: 1 } }, { values: { ch4: null } }]).ok).toBe(false);
+  });
+});
+
+describe('device event payload', () => {
+  it('accepts a fire-panel fire with its point and detail', () => {
+    expect(deviceEvent.check({ ts: NOW, type: 'fire', point: '1-2-031', detail: '三楼走廊感烟' }).ok).toBe(true);
+  });
+
+  it('rejects an event type that is not in the contract', () => {
+    const r = deviceEvent.check({ type: 'explosion' });
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe('status payload', () => {
+  it('is exactly online or offline', () => {
+    expect(deviceStatusPayload.check('online').ok).toBe(true);
+    expect(deviceStatusPayload.check('offline').ok).toBe(true);
+    expect(deviceStatusPayload.check('up').ok).toBe(false);
+  });
+});
+
+describe('topics', () => {
+  it('parses tenant, device and channel', () => {
+    expect(parseTopic('lifeline/v1/qx-gas/gas-0001/telemetry')).toEqual({ ok: true, tenant: 'qx-gas', device: 'gas-0001', channel: 'telemetry' });
+  });
+
+  it('rejects another version, a missing level and an unknown channel with a reason', () => {
+    expect(parseTopic('lifeline/v2/a/b/telemetry').ok).toBe(false);
+    expect(parseTopic('lifeline/v1/a/telemetry').ok).toBe(false);
+    const r = parseTopic('lifeline/v1/a/b/metrics');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toContain('metrics');
+  });
+});
+
+describe('API bodies and queries', () => {
+  it('requires a note to resolve an alert', () => {
+    expect(resolveBody.check({ actor: '张三' }).ok).toBe(false);
+    expect(resolveBody.check({ actor: '张三', note: '' }).ok).toBe(false);
+    expect(resolveBody.check({ actor: '张三', note: '已关阀通风，复测正常' }).ok).toBe(true);
+  });
+
+  it('accepts known alert filters and rejects unknown ones', () => {
+    expect(alertQuery.check({ state: 'open', level: 'red', kind: 'gas', town: '太和镇' }).ok).toBe(true);
+    expect(alertQuery.check({ level: 'purple' }).ok).toBe(false);
+    expect(alertQuery.check({ colour: 'red' }).ok).toBe(false);
+  });
+});
