@@ -52,6 +52,17 @@ function traits(device: Device): Rng {
  * rules: below every `above` bound and above every `below` bound, with a margin.
  */
 export function safeBand(device: Device, metric: string): { min: number; max: number } {
+  let bands = bandCache.get(device);
+  if (!bands) bandCache.set(device, (bands = new Map()));
+  let band = bands.get(metric);
+  if (!band) bands.set(metric, (band = computeBand(device, metric)));
+  return band;
+}
+
+/** Bands per device and metric: the hot path of a replayed day asks for them thousands of times. */
+const bandCache = new WeakMap<Device, Map<string, { min: number; max: number }>>();
+
+function computeBand(device: Device, metric: string): { min: number; max: number } {
   let min = -Infinity;
   let max = Infinity;
   for (const spec of Object.values(thresholdsFor(device))) {
