@@ -78,19 +78,24 @@ export function historyChart(history: History, kind: DeviceKind): SVGSVGElement 
       svg.append(el('text', { x: PAD.l - 3, y: plotB, class: 'axis', 'text-anchor': 'end' }, formatValue(lo)));
     }
 
-    // Gaps (null buckets) break the line instead of bridging silence.
+    // Gaps (null buckets) break the line instead of bridging silence; a lone
+    // reading between gaps, and the latest one, get a dot so they can be seen.
     let d = '';
-    let pen = false;
-    for (const p of points) {
+    let last: { x: number; y: number } | null = null;
+    points.forEach((p, k) => {
       const v = p[metric];
-      if (typeof v !== 'number') {
-        pen = false;
-        continue;
-      }
-      d += `${pen ? 'L' : 'M'}${sx(p.t).toFixed(1)},${sy(v).toFixed(1)}`;
-      pen = true;
-    }
+      if (typeof v !== 'number') return;
+      const x = sx(p.t);
+      const y = sy(v);
+      const prevGap = typeof points[k - 1]?.[metric] !== 'number';
+      const nextGap = typeof points[k + 1]?.[metric] !== 'number';
+      d += `${prevGap ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`;
+      if (prevGap && nextGap) svg.append(el('circle', { cx: x, cy: y, r: 2, fill: color }));
+      last = { x, y };
+    });
     svg.append(el('path', { d, fill: 'none', stroke: color, 'stroke-width': 1.6, 'stroke-linejoin': 'round' }));
+    const end = last as { x: number; y: number } | null;
+    if (end) svg.append(el('circle', { cx: end.x, cy: end.y, r: 3, fill: color, stroke: '#081321', 'stroke-width': 1 }));
     const { label, unit } = metricLabel(kind, metric);
     svg.append(el('text', { x: PAD.l + 4 + i * 120, y: PAD.t + 10, class: 'legend', fill: color }, unit ? `${label} (${unit})` : label));
   });

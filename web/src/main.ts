@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const soundBtn = $<HTMLButtonElement>('sound-toggle');
   const langBtn = $<HTMLButtonElement>('lang-toggle');
   const renderControls = () => {
-    soundBtn.textContent = `${sound.isEnabled ? '🔔' : '🔕'} ${sound.isEnabled ? t('soundOn') : t('soundOff')}`;
+    soundBtn.textContent = sound.isEnabled ? t('soundOn') : t('soundOff');
     soundBtn.setAttribute('aria-pressed', String(sound.isEnabled));
     soundBtn.classList.toggle('on', sound.isEnabled);
     langBtn.textContent = t('langToggle');

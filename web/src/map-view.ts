@@ -15,7 +15,7 @@ const ALERT_WITHOUT_LEVEL = '#f5821f';
 const SOURCE = 'devices';
 const CLUSTER_RADIUS_PX = 42;
 const CLUSTER_MAX_ZOOM = 13;
-const FLY_ZOOM = 15;
+const FLY_ZOOM = 14;
 const MAX_CLUSTER_MARKERS = 300;
 
 type DeviceProps = { id: string; name: string; kind: string; status: string; rank: number; color: string; alert: number };
@@ -168,6 +168,7 @@ export class MapView {
 
   /** Devices drawn on screen right now: single points plus the members of clusters. */
   renderedDeviceCount(): number {
+    if (!this.sourceLoaded) return 0;
     let n = 0;
     for (const f of this.map.queryRenderedFeatures({ layers: ['clusters', 'device-points'] })) {
       n += typeof f.properties?.point_count === 'number' ? f.properties.point_count : 1;
@@ -255,7 +256,8 @@ export class MapView {
   /** Cluster counts as HTML labels, since a style without glyphs cannot draw text. */
   private syncClusterMarkers(): void {
     const seen = new Set<number>();
-    const features = this.map.querySourceFeatures(SOURCE, { filter: ['has', 'point_count'] });
+    // Rendered, not source, features: tiles kept for fading would leave stale labels behind.
+    const features = this.map.queryRenderedFeatures({ layers: ['clusters'] });
     for (const f of features) {
       if (seen.size >= MAX_CLUSTER_MARKERS) break;
       const id = f.properties.cluster_id as number;
