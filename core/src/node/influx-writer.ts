@@ -43,7 +43,8 @@ export function authParams(t: InfluxTarget): string {
  * flushed when a batch fills or `flushMs` after its first line, at most
  * `concurrency` requests at once. Network errors, 429 and 5xx are retried with
  * exponential backoff (InfluxDB 1.6 answers 500 under write floods while keeping
- * the points); a 4xx is bad data and is never retried. When the buffer is full
+ * the points); a 4xx is bad data: the batch is halved until the bad lines stand
+ * alone, and only they are dropped and counted. When the buffer is full
  * the oldest batch is dropped and counted, so memory stays bounded.
  */
 export class InfluxWriter {
@@ -192,9 +193,16 @@ export class InfluxWriter {
         if (this.attempts === 1 || this.attempts % 10 === 0) {
           log.warn({ err: message, attempts: this.attempts, buffered: this.queuedLines }, 'InfluxDB write failed; retrying');
         }
+      } else if (batch.length > 1) {
+        // Bad line(s) somewhere in the batch: halve it until each bad line stands alone. Rewriting
+        // points InfluxDB already kept from a partial write overwrites them with the same values.
+        const mid = Math.ceil(batch.length / 2);
+        this.queue.unshift(batch.slice(0, mid), batch.slice(mid));
+        this.queuedLines += batch.length;
+        this.stats.buffered = this.queuedLines;
       } else {
-        this.stats.rejected += err.lines ?? batch.length;
-        log.error({ err: message, lines: batch.length }, 'InfluxDB refused a batch (not retried)');
+        this.stats.rejected++;
+        log.error({ err: message, line: batch[0]!.slice(0, 200) }, 'InfluxDB refused a line (not retried)');
       }
     }
   }
@@ -217,24 +225,12 @@ export class InfluxWriter {
     }
     const text = (await res.text()).slice(0, 500);
     if (res.status === 429 || res.status >= 500) throw new RetryableError(`InfluxDB ${res.status}: ${text}`);
-    throw new HttpRefusal(`InfluxDB ${res.status}: ${text}`, text.includes('partial write') ? countDropped(text) : undefined);
+    throw new HttpRefusal(`InfluxDB ${res.status}: ${text}`);
   }
 }
 
-class HttpRefusal extends Error {
-  constructor(
-    message: string,
-    readonly lines?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** InfluxDB 1.x keeps the good points of a partial write and says how many it dropped. */
-function countDropped(text: string): number | undefined {
-  const m = /dropped=(\d+)/.exec(text);
-  return m ? Number(m[1]) : undefined;
-}
+/** A 4xx: bad data, never retried as it is. */
+class HttpRefusal extends Error {}
 
 /** Creates the database if it does not exist (idempotent in InfluxDB 1.x). */
 export async function ensureDatabase(t: InfluxTarget): Promise<void> {
