@@ -74,6 +74,8 @@ if [[ ! -d node_modules ]] || [[ ! -f node_modules/.package-lock.json ]] ||
     say "installing node modules (npm install, no lockfile) …"
     npm install --no-audit --no-fund
   fi
+  # Mark node_modules as matching the lockfile, so the next run skips this.
+  if [[ -f node_modules/.package-lock.json ]]; then touch node_modules/.package-lock.json; fi
 fi
 
 # --- build -------------------------------------------------------------------
