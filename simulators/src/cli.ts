@@ -4,9 +4,9 @@
  * Thin wrapper: parses options, loads the registry, runs a Simulator.
  */
 import { parseArgs } from 'node:util';
-import { DEVICE_KINDS, type DeviceKind } from '@lifeline/core';
-import { ConfigError, loadConfig, loadRegistry, logger, RegistryError } from '@lifeline/core/node';
-import { showProgress } from './progress.js';
+import { DEVICE_KINDS, EVENT_LABELS, type Device, type DeviceEvent, type DeviceKind } from '@lifeline/core';
+import { CONFIG_KEYS, ConfigError, loadConfig, loadRegistry, logger, RegistryError, setLogLevel } from '@lifeline/core/node';
+import { showProgress, type Progress } from './progress.js';
 import { Simulator, SimulatorError } from './simulator.js';
 
 const log = logger('sim-cli');
@@ -32,6 +32,7 @@ blue, yellow, orange and red.
   --qos 0|1              QoS of telemetry (default 1; events and status always 1)
   --seed N               seed of the feeds' random numbers
   --quiet                no progress line
+  --verbose              log at info level (default: warnings only, or LOG_LEVEL if set to other than info)
   -h, --help             this help
 
 Minutes are simulated minutes: with --speed 10, --incident-minute 2 starts the leak after 12 s.
@@ -66,6 +67,7 @@ function args(argv: string[]) {
       qos: { type: 'string' },
       seed: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -94,6 +96,7 @@ function parse(argv: string[]) {
   return {
     help: values.help,
     quiet: values.quiet,
+    verbose: values.verbose,
     url: values.url,
     password: values.password,
     registry: values.registry,
@@ -109,13 +112,22 @@ function parse(argv: string[]) {
   };
 }
 
+function describeEvent(device: Device, ev: DeviceEvent): string {
+  const time = new Date(ev.ts ?? Date.now()).toLocaleTimeString('zh-CN', { hour12: false });
+  const where = [ev.point, ev.detail].filter(Boolean).join(' ');
+  return `${time} event ${device.id} ${device.name}: ${EVENT_LABELS[ev.type].zh} (${ev.type})${where ? ` ${where}` : ''}`;
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (args.help) {
     console.log(HELP);
     return;
   }
-  const registryPath = args.registry ?? loadConfig().registryPath;
+  const config = loadConfig();
+  // The progress line is the output; logs only say what went wrong unless asked.
+  setLogLevel(args.verbose ? 'info' : config.logLevel !== CONFIG_KEYS.logLevel.default ? config.logLevel : 'warn');
+  const registryPath = args.registry ?? config.registryPath;
   const registry = loadRegistry(registryPath);
   const sim = new Simulator({
     url: args.url,
@@ -127,7 +139,9 @@ async function main(): Promise<void> {
     qos: args.qos,
     seed: args.seed,
     password: args.password,
+    onEvent: (device, ev) => (progress ? progress.note(describeEvent(device, ev)) : console.log(describeEvent(device, ev))),
   });
+  let progress: Progress | null = null;
   await sim.start();
   const s = sim.stats();
   console.log(
@@ -135,12 +149,12 @@ async function main(): Promise<void> {
       (sim.leak ? `; gas leak on ${sim.leak.device.id} (${sim.leak.device.name}) at minute ${args.incidentMinute}` : '') +
       (sim.fire ? `; fire on ${sim.fire.device.id} (${sim.fire.device.name}) at minute ${sim.fire.atS / 60}` : ''),
   );
-  const endProgress = args.quiet ? () => undefined : showProgress(sim);
+  progress = showProgress(sim, process.stdout, args.quiet);
   let stopping = false;
   const stop = async (why: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    endProgress();
+    progress?.end();
     console.log(`stopping (${why}): announcing devices offline…`);
     await sim.stop();
     const st = sim.stats();

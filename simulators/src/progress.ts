@@ -33,8 +33,15 @@ export function formatProgress(s: SimulatorStats, ratePerS: number): string {
   return parts.join(' | ');
 }
 
-/** Starts printing progress of `sim` to `out`; returns a function that stops it and ends the line. */
-export function showProgress(sim: Simulator, out: NodeJS.WriteStream = process.stdout): () => void {
+export interface Progress {
+  /** Prints a line of its own above the progress line. */
+  note(text: string): void;
+  /** Prints the last progress line and ends it. */
+  end(): void;
+}
+
+/** Starts printing progress of `sim` to `out`. */
+export function showProgress(sim: Simulator, out: NodeJS.WriteStream = process.stdout, quiet = false): Progress {
   const tty = Boolean(out.isTTY);
   let lastSent = 0;
   let lastAt = Date.now();
@@ -48,10 +55,16 @@ export function showProgress(sim: Simulator, out: NodeJS.WriteStream = process.s
     if (tty) out.write(`\r${line}\x1b[K`);
     else out.write(`${line}\n`);
   };
-  const timer = setInterval(print, tty ? TTY_REFRESH_MS : LOG_REFRESH_MS);
-  return () => {
-    clearInterval(timer);
-    print();
-    if (tty) out.write('\n');
+  const timer = quiet ? null : setInterval(print, tty ? TTY_REFRESH_MS : LOG_REFRESH_MS);
+  return {
+    note(text) {
+      out.write(tty && !quiet ? `\r\x1b[K${text}\n` : `${text}\n`);
+    },
+    end() {
+      if (!timer) return;
+      clearInterval(timer);
+      print();
+      if (tty) out.write('\n');
+    },
   };
 }

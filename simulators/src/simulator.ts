@@ -37,6 +37,8 @@ export interface SimulatorOptions {
   clientIdPrefix?: string;
   /** MQTT password sent with every tenant's connection (the username is the tenant). */
   password?: string;
+  /** Called for every event published (scripted or spontaneous), e.g. to print it. */
+  onEvent?: (device: Device, event: DeviceEvent) => void;
 }
 
 export interface SimulatorStats {
@@ -315,7 +317,12 @@ export class Simulator {
   }
 
   private sendEvent(slot: Slot, ev: DeviceEvent): void {
-    log.info({ device: slot.device.id, type: ev.type, point: ev.point }, 'event');
+    log.debug({ device: slot.device.id, type: ev.type, point: ev.point }, 'event');
+    try {
+      this.opts.onEvent?.(slot.device, ev);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'onEvent listener failed');
+    }
     this.publish(slot.client, slot.event, JSON.stringify(ev), 1, false);
   }
 
