@@ -36,6 +36,8 @@ blue, yellow, orange and red.
   -h, --help             this help
 
 Minutes are simulated minutes: with --speed 10, --incident-minute 2 starts the leak after 12 s.
+Readings carry real timestamps, and daily patterns (meal times, shifts, water
+demand) follow the real clock in UTC+8 whatever the speed.
 Ctrl-C stops cleanly (every device is announced offline); a second Ctrl-C exits at once.`;
 
 class UsageError extends Error {}

@@ -173,7 +173,7 @@ export class Simulator {
       version: 0,
     }));
     this.leakSlot = this.leak ? this.slots.findIndex((s) => s.device === this.leak!.device) : -1;
-    await Promise.all(this.slots.map((s) => this.publish(s.client, s.status, 'online', 1, true)));
+    await this.bounded(Promise.all(this.slots.map((s) => this.publish(s.client, s.status, 'online', 1, true))), 'online statuses');
     // First readings spread over one interval so the devices do not all fire at once.
     this.slots.forEach((s, i) => this.schedule(i, this.startedAt + this.rng.next() * this.intervalMs(s)));
     this.running = true;
@@ -188,13 +188,24 @@ export class Simulator {
       this.running = false;
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
-      await Promise.all(
-        this.slots.filter((s) => s.client.connected).map((s) => this.publish(s.client, s.status, 'offline', 1, true)),
+      await this.bounded(
+        Promise.all(this.slots.filter((s) => s.client.connected).map((s) => this.publish(s.client, s.status, 'offline', 1, true))),
+        'offline statuses',
       );
       await this.closeClients();
       log.info({ sent: this.sent }, 'simulator stopped');
     })();
     return this.stopping;
+  }
+
+  /** Waits for the broker's acknowledgements, but not for ever: a stalled broker must not hang start or stop. */
+  private async bounded(work: Promise<unknown>, what: string): Promise<void> {
+    const ms = this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+    const r = await Promise.race([work, late]);
+    clearTimeout(timer);
+    if (r === 'late') log.warn({ what, waitedMs: ms }, 'broker did not acknowledge in time; going on');
   }
 
   /** Simulated seconds since start. */
@@ -249,6 +260,11 @@ export class Simulator {
         // After start, errors are logged and the client reconnects on its own.
         client.on('error', (e) => log.warn({ tenant, err: e.message }, 'MQTT error'));
         client.on('offline', () => log.warn({ tenant }, 'MQTT connection lost; reconnecting'));
+        // A broker that restarted without persistence forgot the retained statuses: say them again.
+        client.on('connect', () => {
+          log.warn({ tenant }, 'MQTT reconnected');
+          for (const slot of this.slots) if (slot.client === client && this.running) void this.publish(client, slot.status, 'online', 1, true);
+        });
         resolve();
       };
       client.once('connect', ok);
