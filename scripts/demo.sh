@@ -131,22 +131,28 @@ fi
 platform_pid=$!
 echo "$platform_pid" >"$run/platform.pid"
 
+# Up once /api/health answers at all; ready once it answers 200 (its
+# dependencies connect a moment after the HTTP server listens).
+answered_at=""
 for ((i = 0; ; i++)); do
   if ! kill -0 "$platform_pid" 2>/dev/null; then
     tail -n 30 "$platform_log" >&2
     die "the platform exited during start-up (log: $platform_log)"
   fi
   status="$(http_status "$http_port" /api/health || true)"
-  [[ -n "$status" ]] && break
-  ((i < 600)) || {
+  [[ "$status" == 200 ]] && break
+  if [[ -n "$status" ]]; then
+    [[ -n "$answered_at" ]] || answered_at=$i
+    if ((i - answered_at >= 200)); then
+      say "warning: /api/health still answers $status (a dependency is down; see http://localhost:$http_port/api/health)"
+      break
+    fi
+  elif ((i >= 600)); then
     tail -n 30 "$platform_log" >&2
-    die "the platform did not answer GET /api/health on port $http_port within 60s"
-  }
+    die "the platform did not answer GET /api/health on port $http_port within 60s (log: $platform_log)"
+  fi
   sleep 0.1
 done
-if [[ "$status" != 200 ]]; then
-  say "warning: /api/health answered $status (a dependency is not ready yet; see http://localhost:$http_port/api/health)"
-fi
 
 # --- the simulator -------------------------------------------------------------
 if [[ -f simulators/dist/cli.js ]]; then

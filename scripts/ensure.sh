@@ -3,7 +3,10 @@
 # influxdb, and chromium with --browser), node_modules, then the build.
 # Safe to run any number of times.
 #
-#   scripts/ensure.sh [--browser] [--no-build]
+#   scripts/ensure.sh [--browser] [--no-build | --rebuild]
+#
+# The build is skipped when no source, manifest or tsconfig changed since the
+# last successful one (--rebuild forces it).
 #
 # The Debian packages ship system services; Lifeline never uses them (its
 # scripts start their own instances on their own ports and directories), and
@@ -14,15 +17,17 @@ cd "$LIFELINE_ROOT"
 
 browser=0
 build=1
+force_build=0
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=1 ;;
     --no-build) build=0 ;;
+    --rebuild) force_build=1 ;;
     -h | --help)
-      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
-    *) die "ensure.sh: unknown option $arg (use --browser, --no-build)" ;;
+    *) die "ensure.sh: unknown option $arg (use --browser, --no-build, --rebuild)" ;;
   esac
 done
 
@@ -79,11 +84,29 @@ if [[ ! -d node_modules ]] || [[ ! -f node_modules/.package-lock.json ]] ||
 fi
 
 # --- build -------------------------------------------------------------------
+# Skipped when nothing it reads changed since the last successful build: the
+# stamp is taken *before* building, so an edit made during a build still counts.
+stamp=.run/build.stamp
+build_is_current() {
+  [[ -f "$stamp" && -f server/dist/main.js && -f web/dist/index.html ]] || return 1
+  local changed
+  changed="$(find core ingest server simulators web package.json package-lock.json tsconfig*.json \
+    \( -name node_modules -o -name dist \) -prune -o -type f -newer "$stamp" -print -quit 2>/dev/null)"
+  [[ -z "$changed" ]]
+}
 if ((build)); then
-  say "building (tsc -b and the web app) …"
-  if ! out="$(npm run build 2>&1)"; then
-    printf '%s\n' "$out" >&2
-    die "build failed (npm run build), see above"
+  if [[ "$force_build" == 0 ]] && build_is_current; then
+    say "build is up to date"
+  else
+    say "building (tsc -b and the web app) …"
+    mkdir -p .run
+    touch "$stamp.next"
+    if ! out="$(npm run build 2>&1)"; then
+      printf '%s\n' "$out" >&2
+      rm -f "$stamp.next"
+      die "build failed (npm run build), see above"
+    fi
+    mv "$stamp.next" "$stamp"
+    say "build done"
   fi
-  say "build done"
 fi
