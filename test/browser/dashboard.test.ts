@@ -3,12 +3,13 @@
  * InfluxDB): devices on the map, a red gas reading published over MQTT shows up
  * as a red alert row, and 确认 acknowledges it.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deviceTopic } from '@lifeline/core';
+import { deviceTopic, LEVEL_COLORS } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
 import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
@@ -60,7 +61,8 @@ describe('dashboard', () => {
 
   beforeAll(async () => {
     if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
-      throw new Error('web/dist is missing: build the dashboard first with `npm run build -w web`');
+      // Normally built beforehand (`npm run build -w web`); build it here so the test stands alone.
+      execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 180_000 });
     }
     platform = await startPlatform({
       port: 0,
@@ -76,7 +78,10 @@ describe('dashboard', () => {
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(`${msg.text()} ${msg.location().url}`);
+      // Warnings count too where the app falls back (e.g. an id-keyed map diff that failed).
+      if (msg.type() === 'error' || (msg.type() === 'warning' && /failed/.test(msg.text()))) {
+        pageErrors.push(`${msg.text()} ${msg.location().url}`);
+      }
     });
     page.on('response', (res) => {
       if (res.status() >= 400) pageErrors.push(`HTTP ${res.status()} ${res.url()}`);
@@ -85,7 +90,7 @@ describe('dashboard', () => {
       const url = req.url();
       if (!url.startsWith(platform.httpUrl) && !/^(data|blob):/.test(url)) foreignRequests.push(url);
     });
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -99,6 +104,7 @@ describe('dashboard', () => {
       what: 'the dashboard to load and connect',
     });
     expect(await page.evaluate(() => window.__lifeline!.deviceCount())).toBe(registry.devices.length);
+    // Drawn, not just counted: every device is on screen as a point or inside a cluster.
     await waitFor(() => page.evaluate((n) => window.__lifeline!.renderedDeviceCount() === n, registry.devices.length), {
       timeoutMs: 20_000,
       what: `${registry.devices.length} devices drawn on the map`,
@@ -107,7 +113,7 @@ describe('dashboard', () => {
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT.replace('.png', '-overview.png') });
     expect(await page.textContent('#conn')).toContain('实时连接');
-  });
+  }, 60_000);
 
   it('shows a red gas reading as a red alert row, and acknowledges it with 确认', async () => {
     const client = await mqtt.connectAsync(platform.mqttUrl, { clientId: uniqueName('gas'), username: gas.tenant });
@@ -129,6 +135,18 @@ describe('dashboard', () => {
     // Clicking the row flies to the device and opens its popup.
     await row.click({ position: { x: 200, y: 10 } });
     await page.locator(`.device-popup .popup[data-device="${gas.id}"]`).waitFor({ state: 'visible', timeout: 10_000 });
+    // Zoomed in, the device is its own point, red from the live `devices` patch.
+    await waitFor(
+      () =>
+        page.evaluate(
+          ({ id, red }) => {
+            const map = window.__lifeline!.map as unknown as { queryRenderedFeatures(o: { layers: string[] }): { properties: Record<string, unknown> }[] };
+            return map.queryRenderedFeatures({ layers: ['device-points'] }).some((f) => f.properties.id === id && f.properties.color === red);
+          },
+          { id: gas.id, red: LEVEL_COLORS.red },
+        ),
+      { timeoutMs: 10_000, what: `${gas.id} drawn in red` },
+    );
 
     await page.waitForTimeout(1500);
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
@@ -145,5 +163,31 @@ describe('dashboard', () => {
     await page.screenshot({ path: SCREENSHOT });
     expect(pageErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
+  }, 60_000);
+
+  it('asks for a note before 处置完成 and drops the resolved alert from the list', async () => {
+    const row = page.locator(`.alert-row[data-device="${gas.id}"]`);
+    await row.locator('[data-action=resolve]').click();
+    const dialog = page.locator('dialog.resolve-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    await dialog.locator('button[type=submit]').click();
+    expect(await dialog.locator('.dialog-error').textContent()).toBe('处置情况不能为空');
+    await dialog.locator('textarea').fill('燃气公司抢修人员到场，关阀检修，复测正常。');
+    await dialog.locator('button[type=submit]').click();
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await page.textContent('.alert-list')).toContain('暂无未处置告警');
+  });
+
+  it('switches to English and keeps the choice after a reload', async () => {
+    await page.click('#lang-toggle');
+    expect(await page.textContent('#conn')).toContain('Live');
+    await page.reload();
+    await waitFor(() => page.evaluate(() => window.__lifeline?.connection() === 'connected'), { what: 'the reloaded dashboard' });
+    expect(await page.textContent('.panel-title')).toContain('Open alerts');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-en.png') });
+    await page.click('#lang-toggle');
+    expect(await page.textContent('.panel-title')).toContain('当前告警');
+    expect(pageErrors).toEqual([]);
   });
 });

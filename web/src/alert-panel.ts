@@ -127,13 +127,13 @@ export class AlertPanel {
         this.render();
       });
     }
+    const all = this.store.sorted();
     // Towns first seen in an alert join the filter.
-    if ([...this.store.sorted()].some((a) => !this.towns.includes(a.town))) {
-      this.towns = [...new Set([...this.towns, ...this.store.sorted().map((a) => a.town)])];
+    if (all.some((a) => !this.towns.includes(a.town))) {
+      this.towns = [...new Set([...this.towns, ...all.map((a) => a.town)])];
       this.buildFilters();
     }
 
-    const all = this.store.sorted();
     const shown = all.filter((a) => this.matches(a));
     const rows = shown.slice(0, MAX_ROWS).map((a) => this.row(a));
     this.list.replaceChildren(...(rows.length ? rows : [h('li', { class: 'empty' }, t('noAlerts'))]));

@@ -38,7 +38,8 @@ const RANK_COLOR: maplibregl.ExpressionSpecification = [
   3, LEVEL_COLORS.orange,
   2, LEVEL_COLORS.yellow,
   1, LEVEL_COLORS.blue,
-  '#1f7a55',
+  // No alert inside: neutral, since members may be unknown or offline rather than normal.
+  '#2c5b82',
 ];
 
 export class MapView {

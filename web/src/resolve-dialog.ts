@@ -8,7 +8,7 @@ const NOTE_MAX = (Note as { maxLength?: number }).maxLength ?? 500;
 /** Resolves with the trimmed note, or null when the operator cancels. */
 export function askResolveNote(subject: string): Promise<string | null> {
   return new Promise((resolve) => {
-    const textarea = h('textarea', { rows: 4, maxlength: NOTE_MAX, placeholder: t('resolvePlaceholder'), required: true, name: 'note' });
+    const textarea = h('textarea', { rows: 4, maxlength: NOTE_MAX, placeholder: t('resolvePlaceholder'), name: 'note', 'aria-required': 'true' });
     const error = h('div', { class: 'dialog-error', role: 'alert' });
     const cancel = h('button', { type: 'button', class: 'btn' }, t('cancel'));
     const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('submit'));
