@@ -3,7 +3,7 @@ import { logger, type InfluxWriter, type LoadedRegistry } from '@lifeline/core/n
 import { DeadLetters } from './dead-letters.js';
 import { MqttSource } from './mqtt-source.js';
 import { parseMessage } from './parse.js';
-import { deviceTags, eventLine, statusLine, telemetryLine } from './points.js';
+import { deviceTags, eventLine, statusLine, telemetryLine, telemetrySeries } from './points.js';
 import { RuleEngine } from './rules/engine.js';
 
 const log = logger('ingest');
@@ -44,7 +44,7 @@ export class Ingest {
   /** Latest values per device, in memory: asking InfluxDB for 10k series takes ~0.5 s. */
   readonly latest = new Map<string, Latest>();
   readonly stats: IngestStats = { received: 0, accepted: 0, readings: 0, events: 0, rejected: 0 };
-  private readonly tags = new Map<string, Record<string, string>>();
+  private readonly tags = new Map<string, { tags: Record<string, string>; series: string }>();
 
   constructor(private readonly opts: IngestOptions) {
     this.deadLetters = new DeadLetters(opts.deadLetterMax);
@@ -81,13 +81,13 @@ export class Ingest {
     }
     this.stats.accepted++;
     const { device } = p;
-    const tags = this.tagsOf(device);
+    const { tags, series } = this.tagsOf(device);
     const writer = this.opts.writer;
     this.rules.seen(device, now);
     switch (p.channel) {
       case 'telemetry':
         for (const r of p.readings) {
-          writer.write(telemetryLine(tags, r));
+          writer.write(telemetryLine(series, r));
           this.rules.onReading(device, r);
           this.remember(device.id, r.values, r.ts);
         }
@@ -112,10 +112,11 @@ export class Ingest {
     this.latest.set(id, { values: prev ? Object.assign(prev.values, values) : { ...values }, at });
   }
 
-  private tagsOf(device: Device): Record<string, string> {
+  private tagsOf(device: Device): { tags: Record<string, string>; series: string } {
     let t = this.tags.get(device.id);
     if (!t) {
-      t = deviceTags(device, this.opts.registry.district.name);
+      const tags = deviceTags(device, this.opts.registry.district.name);
+      t = { tags, series: telemetrySeries(tags) };
       this.tags.set(device.id, t);
     }
     return t;

@@ -1,5 +1,5 @@
 import type { Device, DeviceEvent } from '@lifeline/core';
-import { toLine } from '@lifeline/core/node';
+import { numericLine, seriesKey, toLine } from '@lifeline/core/node';
 import type { Reading } from './parse.js';
 
 /** Registry tags every point carries; all bounded (no values, times or free text). */
@@ -7,8 +7,13 @@ export function deviceTags(device: Device, district: string): Record<string, str
   return { tenant: device.tenant, device: device.id, kind: device.kind, district, town: device.town };
 }
 
-export function telemetryLine(tags: Record<string, string>, reading: Reading): string {
-  return toLine('telemetry', tags, reading.values, reading.ts);
+/** The series key of a device's telemetry, built once per device. */
+export function telemetrySeries(tags: Record<string, string>): string {
+  return seriesKey('telemetry', tags);
+}
+
+export function telemetryLine(series: string, reading: Reading): string {
+  return numericLine(series, reading.values, reading.ts);
 }
 
 export function eventLine(tags: Record<string, string>, event: DeviceEvent & { ts: number }): string {

@@ -32,6 +32,34 @@ function fieldValue(key: string, v: FieldValue): string {
   return `${v.int}i`;
 }
 
+/** `measurement,tag=value,…` with tags sorted and escaped: build once per series, reuse per point. */
+export function seriesKey(measurement: string, tags: Record<string, string | undefined>): string {
+  let key = escapeMeasurement(measurement);
+  for (const k of Object.keys(tags).sort()) {
+    const v = tags[k];
+    if (v === undefined || v === '') continue;
+    key += `,${escapeKey(k)}=${escapeKey(v)}`;
+  }
+  return key;
+}
+
+/**
+ * Numeric fields after a prebuilt series key. Field names must already be safe
+ * (telemetry metric names are checked against METRIC_NAME at the boundary).
+ */
+export function numericLine(series: string, fields: Record<string, number>, timeMs: number): string {
+  let line = series;
+  let sep = ' ';
+  for (const k in fields) {
+    const v = fields[k]!;
+    if (!Number.isFinite(v)) throw new LineProtocolError(`field "${k}" is not a finite number`);
+    line += `${sep}${k}=${v}`;
+    sep = ',';
+  }
+  if (sep === ' ') throw new LineProtocolError(`point in "${series}" has no fields`);
+  return `${line} ${Math.trunc(timeMs)}`;
+}
+
 /**
  * One point as a line. Tags are sorted (InfluxDB's preferred order); empty tag
  * values are left out, since the protocol cannot carry them. Time is in ms.
@@ -42,12 +70,7 @@ export function toLine(
   fields: Record<string, FieldValue | undefined>,
   timeMs?: number,
 ): string {
-  let line = escapeMeasurement(measurement);
-  for (const k of Object.keys(tags).sort()) {
-    const v = tags[k];
-    if (v === undefined || v === '') continue;
-    line += `,${escapeKey(k)}=${escapeKey(v)}`;
-  }
+  let line = seriesKey(measurement, tags);
   let sep = ' ';
   let n = 0;
   for (const [k, v] of Object.entries(fields)) {
