@@ -24,7 +24,7 @@ for arg in "$@"; do
     --no-build) build=0 ;;
     --rebuild) force_build=1 ;;
     -h | --help)
-      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+      awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
       exit 0
       ;;
     *) die "ensure.sh: unknown option $arg (use --browser, --no-build, --rebuild)" ;;

@@ -18,13 +18,12 @@ MOSQUITTO_BIN="${MOSQUITTO_BIN:-/usr/sbin/mosquitto}"
 INFLUXD_BIN="${INFLUXD_BIN:-/usr/bin/influxd}"
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
   exit 2
 }
 
 cmd="${1:-}"
-[[ -n "$cmd" ]] || usage
-shift
+case "$cmd" in start | stop | status) shift ;; *) usage ;; esac
 dir="$LIFELINE_ROOT/.run/services"
 mqtt_port=1883
 influx_port=8086
