@@ -19,6 +19,10 @@ describe('telemetry payload', () => {
     if (!r.ok) expect(r.errors.join()).toContain('/values/ch4');
   });
 
+  it('rejects a number too large to be finite (1e400 parses to Infinity)', () => {
+    expect(telemetryPayload.check(JSON.parse('{"values":{"ch4":1e400}}')).ok).toBe(false);
+  });
+
   it('rejects empty values, a missing values object and unknown properties', () => {
     expect(telemetryPayload.check({ values: {} }).ok).toBe(false);
     expect(telemetryPayload.check({ ts: NOW }).ok).toBe(false);
