@@ -90,7 +90,7 @@ stamp=.run/build.stamp
 build_is_current() {
   [[ -f "$stamp" && -f server/dist/main.js && -f web/dist/index.html ]] || return 1
   local changed
-  changed="$(find core ingest server simulators web package.json package-lock.json tsconfig*.json \
+  changed="$(find core ingest server simulators web test bench package.json package-lock.json tsconfig*.json \
     \( -name node_modules -o -name dist \) -prune -o -type f -newer "$stamp" -print -quit 2>/dev/null)"
   [[ -z "$changed" ]]
 }
@@ -98,7 +98,7 @@ if ((build)); then
   if [[ "$force_build" == 0 ]] && build_is_current; then
     say "build is up to date"
   else
-    say "building (tsc -b and the web app) …"
+    say "building (tsc -b, type-checking tests and benchmarks, the web app) …"
     mkdir -p .run
     touch "$stamp.next"
     if ! out="$(npm run build 2>&1)"; then
