@@ -175,7 +175,7 @@ describe('dashboard', () => {
     await dialog.locator('textarea').fill('燃气公司抢修人员到场，关阀检修，复测正常。');
     await dialog.locator('button[type=submit]').click();
     await row.waitFor({ state: 'detached', timeout: 10_000 });
-    expect(await page.textContent('.alert-list')).toContain('暂无未处置告警');
+    expect(await page.locator(`.alert-row[data-device="${gas.id}"]`).count()).toBe(0);
   });
 
   it('switches to English and keeps the choice after a reload', async () => {
@@ -184,6 +184,10 @@ describe('dashboard', () => {
     await page.reload();
     await waitFor(() => page.evaluate(() => window.__lifeline?.connection() === 'connected'), { what: 'the reloaded dashboard' });
     expect(await page.textContent('.panel-title')).toContain('Open alerts');
+    await waitFor(() => page.evaluate((n) => window.__lifeline!.renderedDeviceCount() === n, registry.devices.length), {
+      timeoutMs: 20_000,
+      what: 'devices drawn after the reload',
+    });
     await page.waitForTimeout(500);
     await page.screenshot({ path: SCREENSHOT.replace('.png', '-en.png') });
     await page.click('#lang-toggle');

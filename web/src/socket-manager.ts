@@ -25,6 +25,7 @@ export class SocketManager {
   private pending = new Map<string, DevicePatch>();
   private frame = 0;
   private connects = 0;
+  private retryTimer = 0;
 
   constructor(private readonly handlers: SocketHandlers) {}
 
@@ -41,7 +42,14 @@ export class SocketManager {
       this.handlers.onConnection('connected');
       if (this.connects > 1) this.safe('resync', () => this.handlers.onResync());
     });
-    socket.on('disconnect', () => this.handlers.onConnection('disconnected'));
+    socket.on('disconnect', (reason) => {
+      this.handlers.onConnection('disconnected');
+      // A server shutting down gracefully disconnects us itself, and Socket.IO
+      // does not retry after that: a 24-hour screen must, or it stays dark.
+      if (reason === 'io server disconnect') {
+        this.retryTimer = window.setTimeout(() => this.socket?.connect(), RECONNECT_DELAY_MS);
+      }
+    });
     socket.on('connect_error', () => this.handlers.onConnection('disconnected'));
     socket.on('alert', (alert) => {
       if (!alert || typeof alert.id !== 'string') return;
@@ -60,6 +68,7 @@ export class SocketManager {
   }
 
   stop(): void {
+    clearTimeout(this.retryTimer);
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.socket?.close();
