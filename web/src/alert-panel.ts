@@ -7,12 +7,13 @@ import { DEVICE_KINDS, LEVELS, type Alert, type DeviceKind, type Level } from '@
 import type { AlertStore } from './alert-store.js';
 import { describeAlert } from './alert-text.js';
 import { h } from './dom.js';
-import { formatTime, kindLabel, levelLabel, stateLabel, t } from './i18n.js';
+import { formatTime, getLang, kindLabel, levelLabel, stateLabel, t } from './i18n.js';
 
 /** Rows beyond this are counted but not drawn; filters narrow the list. */
 export const MAX_ROWS = 300;
 /** Must match the `row-flash` animation duration in styles.css. */
 const FLASH_PERIOD_MS = 1_000;
+const WAITING_REFRESH_MS = 30_000;
 
 export interface AlertActions {
   acknowledge(alert: Alert): Promise<void>;
@@ -38,6 +39,7 @@ export class AlertPanel {
   private readonly busy = new Set<string>();
   private frame = 0;
   private selected: string | null = null;
+  private readonly rowCache = new Map<string, { alert: Alert; key: string; el: HTMLLIElement }>();
 
   constructor(
     container: HTMLElement,
@@ -65,6 +67,8 @@ export class AlertPanel {
     store.onChange(() => this.schedule());
     this.buildFilters();
     this.render();
+    // Waiting times move on even when no alert changes.
+    setInterval(() => this.schedule(), WAITING_REFRESH_MS);
   }
 
   setTowns(towns: string[]): void {
@@ -128,6 +132,7 @@ export class AlertPanel {
       });
     }
     const all = this.store.sorted();
+    for (const id of this.rowCache.keys()) if (!this.store.get(id)) this.rowCache.delete(id);
     // Towns first seen in an alert join the filter.
     if (all.some((a) => !this.towns.includes(a.town))) {
       this.towns = [...new Set([...this.towns, ...all.map((a) => a.town)])];
@@ -135,9 +140,22 @@ export class AlertPanel {
     }
 
     const shown = all.filter((a) => this.matches(a));
-    const rows = shown.slice(0, MAX_ROWS).map((a) => this.row(a));
-    this.list.replaceChildren(...(rows.length ? rows : [h('li', { class: 'empty' }, t('noAlerts'))]));
+    const rows = shown.slice(0, MAX_ROWS).map((a) => this.cachedRow(a));
+    const next = rows.length ? rows : [h('li', { class: 'empty' }, t('noAlerts'))];
+    // Leave the DOM alone when nothing moved, so a click in progress is not lost.
+    const current = [...this.list.children];
+    if (current.length !== next.length || next.some((n, i) => n !== current[i])) this.list.replaceChildren(...next);
     this.meta.textContent = t('shownOf', { shown: shown.length, total: all.length });
+  }
+
+  /** Reuses a row while nothing it shows has changed. */
+  private cachedRow(a: Alert): HTMLLIElement {
+    const key = [getLang(), this.busy.has(a.id), this.selected === a.id, Math.floor((Date.now() - a.raisedAt) / 60_000)].join('|');
+    const hit = this.rowCache.get(a.id);
+    if (hit && hit.alert === a && hit.key === key) return hit.el;
+    const el = this.row(a);
+    this.rowCache.set(a.id, { alert: a, key, el });
+    return el;
   }
 
   private row(a: Alert): HTMLLIElement {
@@ -174,6 +192,10 @@ export class AlertPanel {
         'div',
         { class: 'row-bottom' },
         h('span', { class: `state-tag state-${a.state}`, 'data-role': 'state' }, stateLabel(a.state)),
+        // Unacknowledged time is what the 1-hour reporting rule is measured by.
+        a.state === 'raised' && Date.now() - a.raisedAt >= 60_000
+          ? h('span', { class: 'waiting' }, t('waiting', { min: Math.floor((Date.now() - a.raisedAt) / 60_000) }))
+          : null,
         h('span', { class: 'spacer' }),
         a.state === 'raised'
           ? h('button', { type: 'button', class: 'btn btn-ack', 'data-action': 'acknowledge', disabled: busy }, t('acknowledge'))

@@ -40,6 +40,33 @@ export function featureBounds(features: DistrictFeature[]): Bounds {
   return [[w, s], [e, n]];
 }
 
+/**
+ * Where a district's name goes: the area centroid of its largest outer ring. The
+ * home district's `cp` sits on its main town, right where devices crowd.
+ */
+export function labelPoint(f: DistrictFeature): [number, number] {
+  const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+  let best: [number, number] | null = null;
+  let bestArea = 0;
+  for (const rings of polys) {
+    const ring = rings[0] ?? [];
+    let a = 0, cx = 0, cy = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi = 0, yi = 0] = ring[i]!;
+      const [xj = 0, yj = 0] = ring[j]!;
+      const cross = xj * yi - xi * yj;
+      a += cross;
+      cx += (xi + xj) * cross;
+      cy += (yi + yj) * cross;
+    }
+    if (Math.abs(a) > bestArea) {
+      bestArea = Math.abs(a);
+      best = [cx / (3 * a), cy / (3 * a)];
+    }
+  }
+  return best ?? f.properties.cp ?? [0, 0];
+}
+
 export const COLORS = {
   background: '#07111d',
   district: '#0f1d2c',

@@ -6,7 +6,7 @@
  */
 import maplibregl, { type GeoJSONSource, type GeoJSONSourceDiff, type MapGeoJSONFeature } from 'maplibre-gl';
 import { LEVEL_COLORS, levelRank, type DevicePatch, type DeviceView } from '@lifeline/core';
-import { baseStyle, featureBounds, HOME_DISTRICT, type Boundaries } from './basemap.js';
+import { baseStyle, featureBounds, HOME_DISTRICT, labelPoint, type Boundaries } from './basemap.js';
 import { DevicePopupContent } from './device-popup.js';
 import { h } from './dom.js';
 
@@ -71,10 +71,11 @@ export class MapView {
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.touchZoomRotate.disableRotation();
     for (const f of boundaries.features) {
-      if (!f.properties.cp) continue;
       const home = f.properties.name === HOME_DISTRICT;
+      const at = home ? labelPoint(f) : f.properties.cp;
+      if (!at) continue;
       new maplibregl.Marker({ element: h('div', { class: home ? 'district-label home' : 'district-label' }, f.properties.name) })
-        .setLngLat(f.properties.cp)
+        .setLngLat(at)
         .addTo(this.map);
     }
     this.ready = new Promise((resolve) => this.map.once('load', () => {
