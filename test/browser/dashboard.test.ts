@@ -116,6 +116,11 @@ describe('dashboard', () => {
   }, 60_000);
 
   it('shows a red gas reading as a red alert row, and acknowledges it with 确认', async () => {
+    // The click is the user gesture that lets the page play the red-alert alarm.
+    await page.click('#sound-toggle');
+    expect(await page.getAttribute('#sound-toggle', 'aria-pressed')).toBe('true');
+    expect(await page.evaluate(() => localStorage.getItem('lifeline.sound'))).toBe('on');
+
     const client = await mqtt.connectAsync(platform.mqttUrl, { clientId: uniqueName('gas'), username: gas.tenant });
     try {
       await client.publishAsync(deviceTopic(gas.tenant, gas.id, 'telemetry'), JSON.stringify({ values: { ch4: 62 } }), { qos: 1 });
