@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { DEVICE_KINDS, EVENT_LABELS, type Device, type DeviceEvent, type DeviceKind } from '@lifeline/core';
 import { CONFIG_KEYS, ConfigError, loadConfig, loadRegistry, logger, RegistryError, setLogLevel } from '@lifeline/core/node';
 import { showProgress, type Progress } from './progress.js';
-import { Simulator, SimulatorError } from './simulator.js';
+import { redactUrl, Simulator, SimulatorError } from './simulator.js';
 
 const log = logger('sim-cli');
 
@@ -18,8 +18,10 @@ lifeline/v1/{tenant}/{device}/telemetry|event|status, one connection per
 tenant (username = tenant id), and scripts a gas leak that climbs through
 blue, yellow, orange and red.
 
-  --url URL              broker (default mqtt://127.0.0.1:1883)
-  --password P           MQTT password for every tenant connection
+  --url URL              broker (default mqtt://127.0.0.1:1883); each connection logs in
+                         as its tenant, unless the URL carries a user (mqtt://simulator:pw@host),
+                         which then plays every tenant
+  --password P           MQTT password sent with each tenant's username
   --registry FILE        device registry (default: REGISTRY_PATH or data/qingxin-registry.json)
   --incident-minute N    minute after start at which the gas leak begins (default 2)
   --incident-device ID   detector that leaks (default: a restaurant kitchen in 太和镇)
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
   await sim.start();
   const s = sim.stats();
   console.log(
-    `simulating ${s.devices} devices from ${registryPath} over ${s.connections} connections to ${args.url}` +
+    `simulating ${s.devices} devices from ${registryPath} over ${s.connections} connections to ${redactUrl(args.url)}` +
       (sim.leak ? `; gas leak on ${sim.leak.device.id} (${sim.leak.device.name}) at minute ${args.incidentMinute}` : '') +
       (sim.fire ? `; fire on ${sim.fire.device.id} (${sim.fire.device.name}) at minute ${sim.fire.atS / 60}` : ''),
   );

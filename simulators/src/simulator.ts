@@ -106,6 +106,17 @@ class DueQueue {
 
 export class SimulatorError extends Error {}
 
+/** The broker URL as it may be printed: any password replaced by ***. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return raw;
+  }
+}
+
 export class Simulator {
   private readonly speed: number;
   private readonly rng: Rng;
@@ -178,7 +189,7 @@ export class Simulator {
     this.slots.forEach((s, i) => this.schedule(i, this.startedAt + this.rng.next() * this.intervalMs(s)));
     this.running = true;
     this.tick();
-    log.info({ url: this.opts.url, devices: this.slots.length, connections: this.clients.size, speed: this.speed }, 'simulator started');
+    log.info({ url: redactUrl(this.opts.url), devices: this.slots.length, connections: this.clients.size, speed: this.speed }, 'simulator started');
     return this;
   }
 
@@ -233,8 +244,10 @@ export class Simulator {
   }
 
   private connect(tenant: string, suffix: string): Promise<void> {
-    const url = this.opts.url;
-    const client = mqtt.connect(url, {
+    const url = redactUrl(this.opts.url);
+    // Credentials in the URL (mqtt://simulator:pw@host) make one user play every tenant,
+    // as the compose ACL allows; otherwise each connection logs in as its tenant.
+    const client = mqtt.connect(this.opts.url, {
       clientId: `${this.opts.clientIdPrefix ?? 'lifeline-sim'}-${tenant}-${suffix}`,
       username: tenant,
       ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
