@@ -126,7 +126,24 @@ async function main(): Promise<void> {
     }
   });
 
-  async function resync(): Promise<void> {
+  // One resync at a time; a request for another while one runs is folded into one more run.
+  let resyncRunning: Promise<void> | null = null;
+  let resyncAgain = false;
+  function resync(): Promise<void> {
+    if (resyncRunning) {
+      resyncAgain = true;
+      return resyncRunning;
+    }
+    resyncRunning = (async () => {
+      do {
+        resyncAgain = false;
+        await resyncOnce();
+      } while (resyncAgain);
+    })().finally(() => (resyncRunning = null));
+    return resyncRunning;
+  }
+
+  async function resyncOnce(): Promise<void> {
     store.beginResync();
     devicePatchesDuringResync = [];
     try {
