@@ -13,6 +13,7 @@ import { deviceTopic, LEVEL_COLORS } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
 import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
+import './hook.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_DIST = path.join(REPO_ROOT, 'web/dist');
@@ -38,18 +39,6 @@ interface RegistryDevice {
 }
 const registry = JSON.parse(readFileSync(path.join(REPO_ROOT, 'data/qingxin-registry.json'), 'utf8')) as { devices: RegistryDevice[] };
 const gas = registry.devices.find((d) => d.kind === 'gas')!;
-
-type Hook = {
-  deviceCount(): number;
-  renderedDeviceCount(): number;
-  connection(): string;
-  map: { loaded(): boolean };
-};
-declare global {
-  interface Window {
-    __lifeline?: Hook;
-  }
-}
 
 describe('dashboard', () => {
   let platform: Platform;

@@ -14,6 +14,7 @@ import { deviceTopic } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
 import { freePort, REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
+import './hook.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless=new', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -24,9 +25,16 @@ const registry = JSON.parse(readFileSync(path.join(REPO_ROOT, 'data/qingxin-regi
 // Not the device the other browser test uses, in case both ever share a database.
 const gas = registry.devices.filter((d) => d.kind === 'gas')[1]!;
 
-declare global {
-  interface Window {
-    __lifeline?: { connection(): string; deviceCount(): number };
+/** Names the step that hangs, instead of a bare test timeout. */
+async function within<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -34,7 +42,7 @@ describe('dashboard across a platform restart', () => {
   let platform: Platform | null = null;
   let browser: Browser;
   let page: Page;
-  let options: Parameters<typeof startPlatform>[0];
+  let options: NonNullable<Parameters<typeof startPlatform>[0]>;
 
   beforeAll(async () => {
     if (!existsSync(path.join(REPO_ROOT, 'web/dist/index.html'))) {
@@ -65,20 +73,20 @@ describe('dashboard across a platform restart', () => {
     await waitFor(() => page.evaluate(() => window.__lifeline?.connection() === 'connected'), { timeoutMs: 20_000, what: 'the dashboard to connect' });
     expect(await page.locator(`.alert-row[data-device="${gas.id}"]`).count()).toBe(0);
 
-    await platform!.stop();
+    await within('the platform to stop', platform!.stop(), 30_000);
     platform = null;
     await waitFor(() => page.evaluate(() => window.__lifeline!.connection() === 'disconnected'), { timeoutMs: 15_000, what: 'the page to notice' });
     expect(await page.textContent('#conn')).toContain('已断开');
 
     // The ingest session is persistent: the broker keeps this for it while the platform is down.
-    const client = await mqtt.connectAsync(options.mqttUrl!, { clientId: uniqueName('gas'), username: gas.tenant });
+    const client = await within('the device to connect', mqtt.connectAsync(options.mqttUrl!, { clientId: uniqueName('gas'), username: gas.tenant }), 15_000);
     try {
       await client.publishAsync(deviceTopic(gas.tenant, gas.id, 'telemetry'), JSON.stringify({ values: { ch4: 70 } }), { qos: 1 });
     } finally {
       await client.endAsync();
     }
 
-    platform = await startPlatform(options);
+    platform = await within('the platform to start again', startPlatform(options), 60_000);
     await waitFor(() => page.evaluate(() => window.__lifeline!.connection() === 'connected'), { timeoutMs: 30_000, what: 'the page to reconnect' });
     const row = page.locator(`.alert-row[data-device="${gas.id}"]`);
     await row.waitFor({ state: 'visible', timeout: 15_000 });
