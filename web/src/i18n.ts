@@ -231,8 +231,9 @@ export function formatTime(ms: number): string {
   return d.toDateString() === today.toDateString() ? time : `${p(d.getMonth() + 1)}-${p(d.getDate())} ${time}`;
 }
 
-/** Numbers as sensors report them: no float noise, at most 3 decimals. */
+/** Numbers as an operator reads them: no float noise; 2 decimals, 3 below 1 (MPa, dB/m). */
 export function formatValue(v: number): string {
   if (!Number.isFinite(v)) return '—';
-  return String(Math.round(v * 1000) / 1000);
+  const scale = Math.abs(v) < 1 ? 1000 : 100;
+  return String(Math.round(v * scale) / scale);
 }
