@@ -33,7 +33,8 @@ done
 
 # --- Debian packages -------------------------------------------------------
 wanted=(mosquitto influxdb)
-((browser)) && wanted+=(chromium)
+# A CJK font, or screenshots of the Chinese UI show empty boxes.
+((browser)) && wanted+=(chromium fonts-wqy-microhei)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -42,8 +43,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${wanted[@]}"; do installed "$p" || missing+=("$p"); done
 else
   # Not Debian: accept the programs if they are on the machine anyway.
-  declare -A binary=([mosquitto]=/usr/sbin/mosquitto [influxdb]=/usr/bin/influxd [chromium]=/usr/bin/chromium)
-  for p in "${wanted[@]}"; do [[ -x "${binary[$p]}" ]] || missing+=("$p"); done
+  declare -A binary=([mosquitto]=/usr/sbin/mosquitto [influxdb]=/usr/bin/influxd [chromium]=/usr/bin/chromium [fonts-wqy-microhei]=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc)
+  for p in "${wanted[@]}"; do [[ -e "${binary[$p]}" ]] || missing+=("$p"); done
   ((${#missing[@]} == 0)) || die "missing ${missing[*]} and this is not a Debian system (no dpkg): install them by hand"
 fi
 

@@ -11,10 +11,14 @@ export interface Validator<T> {
 
 const MAX_ERRORS = 5;
 
-/** Compiles a schema once; the same schema gives the TypeScript type. */
+/**
+ * Compiles a schema on first use (so a page that only needs the types never
+ * runs the compiler); the same schema gives the TypeScript type.
+ */
 export function validator<S extends TSchema>(schema: S): Validator<Static<S>> {
-  const compiled = TypeCompiler.Compile(schema);
+  let compiled: ReturnType<typeof TypeCompiler.Compile<S>> | null = null;
   const check = (value: unknown): Checked<Static<S>> => {
+    compiled ??= TypeCompiler.Compile(schema);
     if (compiled.Check(value)) return { ok: true, value: value as Static<S> };
     const errors: string[] = [];
     for (const e of compiled.Errors(value)) {
