@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceTopic, LEVEL_COLORS } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import './hook.js';
@@ -42,6 +43,7 @@ const gas = registry.devices.find((d) => d.kind === 'gas')!;
 
 describe('dashboard', () => {
   let platform: Platform;
+  let broker: PrivateBroker;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -53,10 +55,12 @@ describe('dashboard', () => {
       // Normally built beforehand (`npm run build -w web`); build it here so the test stands alone.
       execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 180_000 });
     }
+    // A broker of its own: platforms of other test files would otherwise see this file's messages.
+    broker = await startPrivateBroker();
     platform = await startPlatform({
       port: 0,
       host: '127.0.0.1',
-      mqttUrl: inject('mqttUrl'),
+      mqttUrl: broker.url,
       influxUrl: inject('influxUrl'),
       influxDb: uniqueDbName('browser'),
       mqttClientId: uniqueName('ingest_browser'),
@@ -84,6 +88,7 @@ describe('dashboard', () => {
   afterAll(async () => {
     await browser?.close();
     await platform?.stop();
+    await broker?.stop();
   });
 
   it('renders every registered device on the map and counts them in the header', async () => {

@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceTopic } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 import { freePort, REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import './hook.js';
@@ -40,6 +41,7 @@ async function within<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
 
 describe('dashboard across a platform restart', () => {
   let platform: Platform | null = null;
+  let broker: PrivateBroker;
   let browser: Browser;
   let page: Page;
   let options: NonNullable<Parameters<typeof startPlatform>[0]>;
@@ -49,10 +51,11 @@ describe('dashboard across a platform restart', () => {
       execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 180_000 });
     }
     // A fixed port and a fixed ingest client id, so the restarted platform is the same one to the page and to the broker.
+    broker = await startPrivateBroker();
     options = {
       port: await freePort(),
       host: '127.0.0.1',
-      mqttUrl: inject('mqttUrl'),
+      mqttUrl: broker.url,
       influxUrl: inject('influxUrl'),
       influxDb: uniqueDbName('browser_reconnect'),
       mqttClientId: uniqueName('ingest_reconnect'),
@@ -66,6 +69,7 @@ describe('dashboard across a platform restart', () => {
   afterAll(async () => {
     await browser?.close();
     await platform?.stop();
+    await broker?.stop();
   });
 
   it('shows 已断开, reconnects, and resyncs an alert raised while it was away', async () => {

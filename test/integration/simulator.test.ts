@@ -1,10 +1,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deviceEvent, parseTopic, telemetryPayload, type Device, type Registry } from '@lifeline/core';
 import { CONFIG_KEYS, loadRegistry, setLogLevel } from '@lifeline/core/node';
-import { Simulator } from '../../../simulators/src/simulator.js';
-import { freePort, uniqueName } from '../../support/services.js';
-import { waitFor } from '../../support/wait.js';
+import { Simulator } from '../../simulators/src/simulator.js';
+import { freePort, uniqueName } from '../support/services.js';
+import { waitFor } from '../support/wait.js';
+import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 
 const sample = loadRegistry(CONFIG_KEYS.registryPath.default);
 
@@ -52,9 +53,15 @@ function listen(url: string, tenants: Set<string>): Promise<{ client: MqttClient
 describe('Simulator', () => {
   let url: string;
   const cleanup: (() => Promise<unknown> | void)[] = [];
-  beforeAll(() => {
+  let broker: PrivateBroker;
+  beforeAll(async () => {
     setLogLevel('warn');
-    url = inject('mqttUrl');
+    // A broker of its own: the simulator's feeds would otherwise reach other test files' platforms.
+    broker = await startPrivateBroker();
+    url = broker.url;
+  });
+  afterAll(async () => {
+    await broker?.stop();
   });
   afterEach(async () => {
     for (const f of cleanup.splice(0).reverse()) await f();
