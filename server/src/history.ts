@@ -1,14 +1,5 @@
 import { InfluxDB, escape } from 'influx';
-import type { HistoryPoint } from '@lifeline/core';
-
-export interface History {
-  device: string;
-  from: number;
-  to: number;
-  bucketS: number;
-  metrics: string[];
-  points: HistoryPoint[];
-}
+import type { DeviceHistory, HistoryPoint } from '@lifeline/core';
 
 /** Bucket sizes people read easily; the smallest that gives at most the wanted points. */
 const BUCKETS_S = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400];
@@ -34,7 +25,7 @@ export class HistoryReader {
     });
   }
 
-  async read(device: string, minutes: number, points: number, now = Date.now()): Promise<History> {
+  async read(device: string, minutes: number, points: number, now = Date.now()): Promise<DeviceHistory> {
     const bucketS = bucketFor(minutes, points);
     const rows = await this.influx.query<Record<string, unknown>>(
       `SELECT mean(*) FROM "telemetry" WHERE "device" = ${escape.stringLit(device)} AND time > now() - ${minutes}m GROUP BY time(${bucketS}s) fill(none)`,

@@ -1,20 +1,8 @@
 /** The REST contract of the platform, typed with core's definitions. Same origin. */
-import type { Alert, AlertQuery, DeviceView, Health, HistoryPoint } from '@lifeline/core';
+import type { Alert, AlertQuery, DeviceHistory, DeviceView, DistrictMeta, Health } from '@lifeline/core';
 
-export interface Meta {
-  district: { code: string; name: string; city: string; center: [number, number] };
-  towns: string[];
-  tenants: { id: string; name: string; type: string }[];
-}
-
-export interface History {
-  device: string;
-  from: number;
-  to: number;
-  bucketS: number;
-  metrics: string[];
-  points: HistoryPoint[];
-}
+export type Meta = DistrictMeta;
+export type History = DeviceHistory;
 
 /** A failed request, carrying the server's `{error, details}` when it sent one. */
 export class ApiError extends Error {

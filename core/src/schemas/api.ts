@@ -91,6 +91,23 @@ export interface HistoryPoint {
   [metric: string]: number | null;
 }
 
+/** `GET /api/devices/:id/history`: means per bucket of `bucketS` seconds. */
+export interface DeviceHistory {
+  device: string;
+  from: number;
+  to: number;
+  bucketS: number;
+  metrics: string[];
+  points: HistoryPoint[];
+}
+
+/** `GET /api/meta`. */
+export interface DistrictMeta {
+  district: { code: string; name: string; city: string; center: [number, number] };
+  towns: string[];
+  tenants: { id: string; name: string; type: string }[];
+}
+
 export interface DependencyHealth {
   ok: boolean;
   url: string;

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { acknowledgeBody, alertQuery, historyQuery, resolveBody, type Health } from '@lifeline/core';
+import { acknowledgeBody, alertQuery, historyQuery, resolveBody, type DistrictMeta, type Health } from '@lifeline/core';
 import type { Ingest } from '@lifeline/ingest';
 import type { LoadedRegistry } from '@lifeline/core/node';
 import type { AlertManager } from '../alerts/alert-manager.js';
@@ -28,11 +28,12 @@ export function apiRouter(d: ApiDeps): Router {
   });
 
   r.get('/meta', (_req, res) => {
-    res.json({
+    const meta: DistrictMeta = {
       district: d.registry.district,
       towns: d.registry.towns,
       tenants: d.registry.tenants.map((t) => ({ id: t.id, name: t.name, type: t.type })),
-    });
+    };
+    res.json(meta);
   });
 
   r.get('/devices', (_req, res) => {
