@@ -12,7 +12,7 @@ COPY ingest/package.json ingest/
 COPY server/package.json server/
 COPY simulators/package.json simulators/
 COPY web/package.json web/
-RUN npm install --no-audit --no-fund --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
