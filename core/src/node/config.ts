@@ -54,6 +54,20 @@ const oneOf =
   };
 const file: Parser<string> = (raw) => path.resolve(raw);
 
+/** `red=5,orange=15,…`: minutes per level. */
+const minutesPerLevel: Parser<Record<'red' | 'orange' | 'yellow' | 'blue', number>> = (raw, name) => {
+  const out: Record<string, number> = { red: 5, orange: 15, yellow: 60, blue: 240 };
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [level, value] = part.split('=').map((x) => x.trim());
+    const n = Number(value);
+    if (!level || !(level in out) || !Number.isFinite(n) || n <= 0) {
+      throw new ConfigError(`${name} must look like "red=5,orange=15,yellow=60,blue=240" (minutes), got "${raw}"`);
+    }
+    out[level] = n;
+  }
+  return out as Record<'red' | 'orange' | 'yellow' | 'blue', number>;
+};
+
 /** Every setting: its env var, what it does and its default. Only this module reads process.env. */
 export const CONFIG_KEYS = {
   port: { env: 'PORT', doc: 'HTTP port of the dashboard and API', default: 8080, parse: int(0, 65535) },
@@ -83,6 +97,39 @@ export const CONFIG_KEYS = {
     default: path.join(REPO_ROOT, 'data/qingxin-registry.json'),
     parse: file,
   },
+  dataDir: {
+    env: 'DATA_DIR',
+    doc: 'Where rule state, the notification outbox and silences are kept across restarts',
+    default: path.join(REPO_ROOT, '.run/data'),
+    parse: file,
+  },
+  rulesPath: {
+    env: 'RULES_PATH',
+    doc: 'Rules file (validated at start-up, reloaded when it changes)',
+    default: path.join(REPO_ROOT, 'data/rules.json'),
+    parse: file,
+  },
+  escalationMinutes: {
+    env: 'ESCALATION_MINUTES',
+    doc: 'Minutes an alert may stay unacknowledged, per level, before it escalates',
+    default: { red: 5, orange: 15, yellow: 60, blue: 240 },
+    parse: minutesPerLevel,
+  },
+  dispatchOverdueMinutes: {
+    env: 'DISPATCH_OVERDUE_MINUTES',
+    doc: 'Minutes a dispatched alert may stay unresolved before it escalates',
+    default: 120,
+    parse: int(1, 100_000),
+  },
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    doc: 'Address of the dashboard as people reach it, for links in notifications',
+    default: 'http://localhost:8080',
+    parse: url(['http:', 'https:']),
+  },
+  notifyWebhookUrl: { env: 'NOTIFY_WEBHOOK_URL', doc: 'Generic JSON webhook for notifications (unset: none)', default: null, parse: optionalUrl(['http:', 'https:']) },
+  notifyWecomUrl: { env: 'NOTIFY_WECOM_URL', doc: 'WeCom (企业微信) group-robot webhook (unset: none)', default: null, parse: optionalUrl(['http:', 'https:']) },
+  notifyDingtalkUrl: { env: 'NOTIFY_DINGTALK_URL', doc: 'DingTalk (钉钉) group-robot webhook (unset: none)', default: null, parse: optionalUrl(['http:', 'https:']) },
   webDist: { env: 'WEB_DIST', doc: 'Built dashboard to serve', default: path.join(REPO_ROOT, 'web/dist'), parse: file },
   writeBatchSize: { env: 'WRITE_BATCH_SIZE', doc: 'Lines per InfluxDB write', default: 5000, parse: int(1, 100_000) },
   writeFlushMs: { env: 'WRITE_FLUSH_MS', doc: 'Longest a line waits before it is written', default: 250, parse: int(10, 60_000) },

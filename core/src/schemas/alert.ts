@@ -8,7 +8,7 @@ export type AlertState = (typeof ALERT_STATES)[number];
 export const OPEN_STATES: readonly AlertState[] = ['raised', 'acknowledged', 'dispatched'];
 export const isOpen = (state: AlertState): boolean => OPEN_STATES.includes(state);
 
-export const RULE_TYPES = ['threshold', 'event', 'offline'] as const;
+export const RULE_TYPES = ['threshold', 'event', 'offline', 'rate', 'flatline', 'anomaly', 'power', 'correlation'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 
 /** What the alert log records; the `action` tag of `alert_event`. */
@@ -26,6 +26,8 @@ export const Alert = Type.Object({
   town: Type.String(),
   lon: Type.Number(),
   lat: Type.Number(),
+  /** Set when the alert is about a site (several devices at one place), not one device. */
+  site: Type.Optional(Type.String()),
   rule: Type.String(),
   ruleType: Type.Union(RULE_TYPES.map((t) => Type.Literal(t))),
   level: LevelSchema,
@@ -36,6 +38,8 @@ export const Alert = Type.Object({
   threshold: Type.Optional(Type.Number()),
   value: Type.Optional(Type.Number()),
   peak: Type.Optional(Type.Number()),
+  /** A rule's own explanation, e.g. how long and how far a reading was off. */
+  detail: Type.Optional(Type.String()),
   count: Type.Integer({ minimum: 1 }),
   raisedAt: Ms,
   updatedAt: Ms,
@@ -43,9 +47,20 @@ export const Alert = Type.Object({
   clearedAt: Type.Union([Ms, Type.Null()]),
   acknowledgedAt: Type.Optional(Ms),
   acknowledgedBy: Type.Optional(Type.String()),
+  dispatchedAt: Type.Optional(Ms),
+  dispatchedBy: Type.Optional(Type.String()),
+  /** The responsible unit the alert was handed to (责任单位). */
+  dispatchedTo: Type.Optional(Type.String()),
   resolvedAt: Type.Optional(Ms),
   resolvedBy: Type.Optional(Type.String()),
+  closedAt: Type.Optional(Ms),
+  closedBy: Type.Optional(Type.String()),
   note: Type.Optional(Type.String()),
+  /** How many times the alert escalated, and when last. */
+  escalations: Type.Optional(Type.Integer({ minimum: 0 })),
+  escalatedAt: Type.Optional(Ms),
+  /** Raised inside a silence (maintenance) or while flapping: recorded, not notified. */
+  silenced: Type.Optional(Type.Boolean()),
 });
 export type Alert = Static<typeof Alert>;
 export const alertSchema = validator(Alert);

@@ -22,6 +22,10 @@ export const Signal = Type.Object(
     threshold: Type.Optional(Type.Number()),
     event: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)))),
     point: Type.Optional(Type.String()),
+    /** A site-level condition (correlation): the alert is keyed by site and rule. */
+    site: Type.Optional(Type.String()),
+    /** Human-readable facts of the condition (durations, baselines), shown on the alert. */
+    detail: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
 );
