@@ -158,7 +158,7 @@ done
 if [[ -f simulators/dist/cli.js ]]; then
   say "starting the simulator (a scripted incident begins at minute 2) …"
   # Its output goes to the terminal and to a log; $! is node itself.
-  node simulators/dist/cli.js --url "$mqtt_url" --incident-minute 2 > >(exec 8>&- tee "$sim_log") 2>&1 8>&- &
+  node simulators/dist/cli.js --url "$mqtt_url" --incident-minute 2 --violation-minute 3 --fire-minute 5 > >(exec 8>&- tee "$sim_log") 2>&1 8>&- &
   sim_pid=$!
   echo "$sim_pid" >"$run/simulator.pid"
 else

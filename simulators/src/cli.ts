@@ -28,6 +28,9 @@ blue, yellow, orange and red.
   --no-incident          no gas leak
   --fire-minute N        minute after start at which a fire panel reports a fire (default: none)
   --fire-device ID       panel that reports the fire (default: a hotel in 太和镇)
+  --violation-minute N   minute after start at which an enterprise under an ordered shutdown
+                         (停产整顿) starts producing (default: none)
+  --violation-tenant ID  that enterprise (default: the first one registered as stopped)
   --duration S           stop after S seconds of wall-clock time
   --speed X              run the simulated clock X times faster (intervals and scripts)
   --only KIND[,KIND]     only these kinds (${DEVICE_KINDS.join(', ')})
@@ -65,6 +68,8 @@ function args(argv: string[]) {
       'no-incident': { type: 'boolean', default: false },
       'fire-minute': { type: 'string' },
       'fire-device': { type: 'string' },
+      'violation-minute': { type: 'string' },
+      'violation-tenant': { type: 'string' },
       duration: { type: 'string' },
       speed: { type: 'string' },
       only: { type: 'string' },
@@ -108,6 +113,8 @@ function parse(argv: string[]) {
     incidentDevice: values['incident-device'],
     fireMinute: num(values['fire-minute'], 'fire-minute', nonNeg, 'a number of minutes ≥ 0') ?? null,
     fireDevice: values['fire-device'],
+    violationMinute: num(values['violation-minute'], 'violation-minute', nonNeg, 'a number of minutes ≥ 0') ?? null,
+    violationTenant: values['violation-tenant'],
     duration: num(values.duration, 'duration', (n) => n > 0, 'a number of seconds > 0'),
     speed: num(values.speed, 'speed', (n) => n > 0, 'a number > 0') ?? 1,
     only: only as DeviceKind[] | undefined,
@@ -140,6 +147,7 @@ async function main(): Promise<void> {
     only: args.only,
     incident: args.incidentMinute === null ? null : { deviceId: args.incidentDevice, atS: args.incidentMinute * 60 },
     fire: args.fireMinute === null ? (args.fireDevice ? { deviceId: args.fireDevice, atS: 0 } : null) : { deviceId: args.fireDevice, atS: args.fireMinute * 60 },
+    violation: args.violationMinute === null ? null : { tenantId: args.violationTenant, atS: args.violationMinute * 60 },
     qos: args.qos,
     seed: args.seed,
     password: args.password,

@@ -3,7 +3,7 @@
  * four warning levels and a fire on a fire alarm panel. Times are seconds of
  * simulated time after the incident begins.
  */
-import { LEVELS, type Device, type DeviceEvent, type Level } from '@lifeline/core';
+import { LEVELS, type Device, type DeviceEvent, type Level, type Tenant } from '@lifeline/core';
 import { thresholdsFor } from '@lifeline/core/node';
 import type { Rng } from './rng.js';
 
@@ -152,5 +152,38 @@ export class FireScenario {
     if (s < 0) return 'waiting';
     if (s >= FIRE_END_S) return 'reset';
     return 'fire';
+  }
+}
+
+/** Picks the default violator: the first enterprise registered as stopped (停产整顿) that has a meter. */
+export function defaultStoppedEnterprise(devices: readonly Device[], tenants: readonly Tenant[]): Tenant | undefined {
+  const metered = new Set(devices.filter((d) => d.kind === 'power').map((d) => d.tenant));
+  return tenants.find((t) => t.enterprise?.state === 'stopped' && metered.has(t.id));
+}
+
+/**
+ * Production during an ordered shutdown (停产整顿期间违规生产): from `atS` on, the
+ * enterprise's meters draw a working load instead of their idle level — what
+ * power monitoring exists to catch.
+ */
+export class ShutdownViolation {
+  /** Fraction of a meter's capacity drawn while secretly producing. */
+  static readonly LOAD = 0.55;
+
+  constructor(
+    readonly tenant: Tenant,
+    readonly atS: number,
+  ) {
+    if (tenant.enterprise?.state !== 'stopped') throw new Error(`tenant ${tenant.id} is not registered as stopped (停产整顿)`);
+  }
+
+  /** The meter's kW at `simS`, or null while the enterprise still keeps to the order. */
+  value(device: Device, capacityKw: number, simS: number, rng: Rng): number | null {
+    if (device.tenant !== this.tenant.id || device.kind !== 'power' || simS < this.atS) return null;
+    return Number((capacityKw * ShutdownViolation.LOAD * (1 + rng.gauss() * 0.03)).toFixed(1));
+  }
+
+  status(simS: number): string {
+    return simS < this.atS ? 'waiting' : 'producing';
   }
 }

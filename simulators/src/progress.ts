@@ -30,6 +30,7 @@ export function formatProgress(s: SimulatorStats, ratePerS: number): string {
     parts.push(`gas leak ${s.incident.device}: ${s.incident.stage}${v}`);
   }
   if (s.fire) parts.push(`fire ${s.fire}`);
+  if (s.violation) parts.push(`shutdown violation ${s.violation}`);
   return parts.join(' | ');
 }
 

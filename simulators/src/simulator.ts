@@ -6,8 +6,17 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { deviceTopic, type Device, type DeviceEvent, type DeviceKind, type Registry, type Tenant } from '@lifeline/core';
 import { intervalOf, logger } from '@lifeline/core/node';
-import { normalEvent, normalValues, type FeedContext } from './feeds.js';
-import { FireScenario, GasLeak, INCIDENT_INTERVAL_S, defaultFirePanel, defaultGasDevice, type IncidentStatus } from './incidents.js';
+import { ampsOf, meterCapacity, normalEvent, normalValues, type FeedContext } from './feeds.js';
+import {
+  FireScenario,
+  GasLeak,
+  INCIDENT_INTERVAL_S,
+  ShutdownViolation,
+  defaultFirePanel,
+  defaultGasDevice,
+  defaultStoppedEnterprise,
+  type IncidentStatus,
+} from './incidents.js';
 import { createRng, type Rng } from './rng.js';
 
 const log = logger('simulator');
@@ -29,6 +38,8 @@ export interface SimulatorOptions {
   incident?: { deviceId?: string; atS: number } | null;
   /** The scripted fire on a fire panel; null for none. */
   fire?: { deviceId?: string; atS: number } | null;
+  /** A stopped enterprise (停产整顿) that starts producing; null for none. */
+  violation?: { tenantId?: string; atS: number } | null;
   /** QoS of telemetry (events and status always use 1). */
   qos?: 0 | 1;
   seed?: number;
@@ -54,6 +65,7 @@ export interface SimulatorStats {
   devices: number;
   incident: IncidentStatus | null;
   fire: string | null;
+  violation: string | null;
 }
 
 interface Slot {
@@ -133,6 +145,7 @@ export class Simulator {
   private errors = 0;
   readonly leak: GasLeak | null;
   readonly fire: FireScenario | null;
+  readonly violation: ShutdownViolation | null;
   private leakSlot = -1;
   private leakWasActive = false;
 
@@ -145,6 +158,14 @@ export class Simulator {
     if (!this.devices.length) throw new SimulatorError(`no devices to simulate${only ? ` of kind ${[...only].join(', ')}` : ''}`);
     this.leak = opts.incident ? new GasLeak(this.pick(opts.incident.deviceId, defaultGasDevice, 'gas detector'), opts.incident.atS) : null;
     this.fire = opts.fire ? new FireScenario(this.pick(opts.fire.deviceId, defaultFirePanel, 'fire alarm panel'), opts.fire.atS) : null;
+    this.violation = opts.violation ? new ShutdownViolation(this.pickStopped(opts.violation.tenantId), opts.violation.atS) : null;
+  }
+
+  private pickStopped(id: string | undefined): Tenant {
+    const t = id ? this.opts.registry.tenants.find((x) => x.id === id) : defaultStoppedEnterprise(this.devices, this.opts.registry.tenants);
+    if (!t) throw new SimulatorError(id ? `tenant "${id}" is not in the registry` : 'no enterprise registered as stopped (停产整顿) has a simulated meter');
+    if (t.enterprise?.state !== 'stopped') throw new SimulatorError(`tenant "${t.id}" is not registered as stopped (停产整顿)`);
+    return t;
   }
 
   private pick(id: string | undefined, fallback: (d: Device[]) => Device | undefined, what: string): Device {
@@ -240,6 +261,7 @@ export class Simulator {
       devices: this.slots.length,
       incident: this.leak ? this.leak.status(simS) : null,
       fire: this.fire ? `${this.fire.device.id} ${this.fire.status(simS)}` : null,
+      violation: this.violation ? `${this.violation.tenant.id} ${this.violation.status(simS)}` : null,
     };
   }
 
@@ -339,6 +361,10 @@ export class Simulator {
     if (this.leak && slot.device === this.leak.device) {
       const ch4 = this.leak.value(simS, this.rng);
       if (ch4 !== null) values.ch4 = ch4;
+    }
+    if (this.violation) {
+      const kw = this.violation.value(slot.device, meterCapacity(slot.device, slot.ctx).capacityKw, simS, this.rng);
+      if (kw !== null) Object.assign(values, { p_kw: kw, i_a: Number(ampsOf(kw).toFixed(1)) });
     }
     this.publish(slot.client, slot.telemetry, JSON.stringify({ ts: now, values }), this.opts.qos ?? 1, false);
     const ev = normalEvent(slot.device, now, this.rng);
