@@ -11,3 +11,4 @@ export * from './schemas/alert.js';
 export * from './schemas/api.js';
 export * from './schemas/signal.js';
 export * from './socket-events.js';
+export * from './rules/index.js';
