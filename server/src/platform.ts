@@ -1,5 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import type { Health } from '@lifeline/core';
@@ -16,8 +16,11 @@ import {
   type InfluxTarget,
 } from '@lifeline/core/node';
 import { Ingest } from '@lifeline/ingest';
-import { AlertManager } from './alerts/alert-manager.js';
-import { InfluxAlertLog, rebuildOpenAlerts } from './alerts/alert-log.js';
+import { AlertManager, type AlertChange } from './alerts/alert-manager.js';
+import { InfluxAlertLog, readTimeline, rebuildActiveAlerts } from './alerts/alert-log.js';
+import { SilenceStore } from './alerts/silences.js';
+import { Notifier } from './notify/notifier.js';
+import { Outbox } from './notify/outbox.js';
 import { apiRouter } from './api/routes.js';
 import { errorHandler } from './api/http-errors.js';
 import { EmbeddedBroker } from './broker.js';
@@ -34,6 +37,9 @@ export interface Platform {
   ingest: Ingest;
   alerts: AlertManager;
   writer: InfluxWriter;
+  notifier: Notifier;
+  outbox: Outbox;
+  silences: SilenceStore;
   stop(): Promise<void>;
 }
 
@@ -57,10 +63,37 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   const writer = new InfluxWriter({ ...writerOpts, batchSize: config.writeBatchSize, flushMs: config.writeFlushMs });
   const alertWriter = new InfluxWriter({ ...writerOpts, batchSize: 1000, flushMs: 50, concurrency: 1 });
 
+  mkdirSync(config.dataDir, { recursive: true });
+  const outbox = new Outbox(path.join(config.dataDir, 'outbox.jsonl'));
+  const notifier = new Notifier({
+    outbox,
+    publicUrl: config.publicUrl,
+    targets: { webhook: config.notifyWebhookUrl, wecom: config.notifyWecomUrl, dingtalk: config.notifyDingtalkUrl },
+  });
+  const silences = new SilenceStore(path.join(config.dataDir, 'silences.json'));
+
   let hub: SocketHub | null = null;
   const lookup = (id: string) => registry.byId.get(id);
-  const alerts = new AlertManager({ lookup, log: new InfluxAlertLog(alertWriter), onChange: (c) => hub?.alertChanged(c) });
-  alerts.restore(await rebuildOpenAlerts(influx, config.alertLogDays));
+  // Each listener isolated: a failing one never keeps the others from the change.
+  const listeners: ((c: AlertChange) => void)[] = [(c) => hub?.alertChanged(c), (c) => notifier.onAlertChange(c)];
+  const alerts = new AlertManager({
+    lookup,
+    log: new InfluxAlertLog(alertWriter),
+    escalation: { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes },
+    silences,
+    onChange: (c) => {
+      for (const l of listeners) {
+        try {
+          l(c);
+        } catch (err) {
+          log.error({ err, action: c.action }, 'alert listener failed');
+        }
+      }
+    },
+  });
+  // Deadlines come from the restored alerts' own times, so escalation resumes on schedule after a restart.
+  alerts.restore(await rebuildActiveAlerts(influx, config.alertLogDays));
+  notifier.start();
 
   const broker = config.mqttUrl ? null : new EmbeddedBroker(config.host, config.mqttPort);
   if (broker) await broker.start();
@@ -73,6 +106,7 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
     deadLetterMax: config.deadLetterMax,
     onSignal: (s) => alerts.onSignal(s),
     onDeviceChange: (id) => hub?.deviceChanged(id),
+    // TODO(rules): pass `rules: { path: config.rulesPath, stateDir: config.dataDir, influx }` once Ingest accepts it.
   });
   await restoreLatest(influx, ingest);
 
@@ -92,7 +126,21 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
 
   const app = express();
   app.disable('x-powered-by');
-  app.use('/api', apiRouter({ registry, ingest, alerts, views, history, health, writerStats: () => ({ ...writer.stats }) }));
+  app.use(
+    '/api',
+    apiRouter({
+      registry,
+      ingest,
+      alerts,
+      views,
+      history,
+      health,
+      writerStats: () => ({ ...writer.stats }),
+      timeline: (id) => readTimeline(influx, id, config.alertLogDays),
+      notifications: { list: (limit) => outbox.list(limit), get stats() { return outbox.stats; } },
+      silences,
+    }),
+  );
   if (existsSync(path.join(config.webDist, 'index.html'))) {
     app.use(express.static(config.webDist, { index: 'index.html', maxAge: '1h' }));
   } else {
@@ -114,22 +162,26 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
 
   await ingest.start();
+  alerts.start();
   log.info({ httpUrl, mqttUrl, influx: config.influxUrl, db: config.influxDb, devices: registry.byId.size }, 'Lifeline is up');
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       await ingest.stop().catch((err) => log.error({ err }, 'ingest stop failed'));
+      alerts.stop();
       await hub!.stop();
       await new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections();
       if (broker) await broker.stop();
+      await notifier.stop().catch((err) => log.error({ err }, 'outbox close failed'));
       await writer.close();
+      await alerts.flush().catch((err) => log.error({ err }, 'alert log flush failed'));
       await alertWriter.close();
       log.info('Lifeline stopped');
     })());
 
-  return { config, httpUrl, mqttUrl, ingest, alerts, writer, stop };
+  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, stop };
 }
 
 async function waitForInflux(t: InfluxTarget): Promise<void> {

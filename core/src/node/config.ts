@@ -54,7 +54,7 @@ const oneOf =
   };
 const file: Parser<string> = (raw) => path.resolve(raw);
 
-/** `red=5,orange=15,…`: minutes per level. */
+/** `red=5,orange=15,…`: minutes per level; fractions allowed (`red=0.5`). */
 const minutesPerLevel: Parser<Record<'red' | 'orange' | 'yellow' | 'blue', number>> = (raw, name) => {
   const out: Record<string, number> = { red: 5, orange: 15, yellow: 60, blue: 240 };
   for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -66,6 +66,13 @@ const minutesPerLevel: Parser<Record<'red' | 'orange' | 'yellow' | 'blue', numbe
     out[level] = n;
   }
   return out as Record<'red' | 'orange' | 'yellow' | 'blue', number>;
+};
+
+/** Minutes, fractions allowed (tests use seconds' worth). */
+const positiveMinutes: Parser<number> = (raw, name) => {
+  const n = Number(raw);
+  if (raw === '' || !Number.isFinite(n) || n <= 0 || n > 100_000) throw new ConfigError(`${name} must be a number of minutes above 0, got "${raw}"`);
+  return n;
 };
 
 /** Every setting: its env var, what it does and its default. Only this module reads process.env. */
@@ -119,7 +126,7 @@ export const CONFIG_KEYS = {
     env: 'DISPATCH_OVERDUE_MINUTES',
     doc: 'Minutes a dispatched alert may stay unresolved before it escalates',
     default: 120,
-    parse: int(1, 100_000),
+    parse: positiveMinutes,
   },
   publicUrl: {
     env: 'PUBLIC_URL',

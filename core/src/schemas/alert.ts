@@ -61,6 +61,8 @@ export const Alert = Type.Object({
   escalatedAt: Type.Optional(Ms),
   /** Raised inside a silence (maintenance) or while flapping: recorded, not notified. */
   silenced: Type.Optional(Type.Boolean()),
+  /** Why it is silenced: `flapping`, or the id of the maintenance silence. */
+  silenceReason: Type.Optional(Type.String()),
 });
 export type Alert = Static<typeof Alert>;
 export const alertSchema = validator(Alert);

@@ -120,3 +120,79 @@ export interface Health {
   influx: DependencyHealth;
   uptimeS: number;
 }
+
+/** Handing an alert to the responsible unit (派单). */
+export const DispatchBody = Type.Object(
+  { actor: Actor, unit: Type.String({ minLength: 1, maxLength: 100 }), note: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export type DispatchBody = Static<typeof DispatchBody>;
+export const dispatchBody = validator(DispatchBody);
+
+/** Signing a resolved alert off (销号). */
+export const CloseBody = Type.Object({ actor: Actor, note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+export type CloseBody = Static<typeof CloseBody>;
+export const closeBody = validator(CloseBody);
+
+/** One line of `GET /api/alerts/:id/timeline`, read back from the alert log. */
+export interface TimelineEntry {
+  at: number;
+  action: string;
+  actor?: string;
+  note?: string;
+  level: string;
+  state: string;
+}
+
+const EpochMs = Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 });
+
+/**
+ * A maintenance silence (维护屏蔽): alerts raised inside it are recorded but not
+ * notified. Exactly one of `device`, `site`, `tenant` (checked by the route,
+ * which names the field), and `from` < `to`.
+ */
+export const SilenceBody = Type.Object(
+  {
+    device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    site: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    from: EpochMs,
+    to: EpochMs,
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+    actor: Actor,
+  },
+  { additionalProperties: false },
+);
+export type SilenceInput = Static<typeof SilenceBody>;
+export const silenceBody = validator(SilenceBody);
+
+export const Silence = Type.Composite([SilenceBody, Type.Object({ id: Type.String(), createdAt: EpochMs })]);
+export type Silence = Static<typeof Silence>;
+/** The silences file in the data dir. */
+export const silenceList = validator(Type.Array(Silence));
+
+export const NotificationQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })) },
+  { additionalProperties: false },
+);
+export const notificationQuery = validator(NotificationQuery);
+
+export const NOTIFY_CHANNELS = ['webhook', 'wecom', 'dingtalk'] as const;
+export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
+/** Why a message was sent: a new alert, a higher level, or escalation to the supervisor (上级/带班领导). */
+export type NotifyReason = 'raised' | 'upgraded' | 'escalated';
+
+/** A message in the outbox, as `GET /api/notifications` shows it. */
+export interface NotificationView {
+  id: string;
+  alertId: string;
+  channel: NotifyChannel;
+  reason: NotifyReason;
+  level: string;
+  createdAt: number;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAt?: number;
+  doneAt?: number;
+  lastError?: string;
+}

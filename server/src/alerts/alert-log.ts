@@ -1,4 +1,4 @@
-import { alertSchema, isOpen, type Alert, type AlertAction } from '@lifeline/core';
+import { alertSchema, type Alert, type AlertAction, type TimelineEntry } from '@lifeline/core';
 import { influxQuery, logger, toLine, type InfluxTarget, type InfluxWriter } from '@lifeline/core/node';
 
 const log = logger('alert-log');
@@ -55,8 +55,8 @@ export class InfluxAlertLog implements AlertLog {
   }
 }
 
-/** Reads the log back and returns the alerts still open at its end. */
-export async function rebuildOpenAlerts(target: InfluxTarget, days: number): Promise<Alert[]> {
+/** Reads the log back and returns the alerts not yet closed at its end: open ones, and resolved ones awaiting sign-off (待销号). */
+export async function rebuildActiveAlerts(target: InfluxTarget, days: number): Promise<Alert[]> {
   const series = await influxQuery(target, `SELECT "alert_id", "json" FROM "alert_event" WHERE time > now() - ${days}d`);
   const latest = new Map<string, string>();
   for (const s of series) {
@@ -64,16 +64,57 @@ export async function rebuildOpenAlerts(target: InfluxTarget, days: number): Pro
     const ij = s.columns.indexOf('json');
     for (const row of s.values) latest.set(String(row[ia]), String(row[ij]));
   }
-  const open: Alert[] = [];
+  const active: Alert[] = [];
   for (const [id, json] of latest) {
     const r = alertSchema.check(safeParse(json));
     if (!r.ok) {
       log.error({ id, errors: r.errors }, 'alert log entry is not a valid alert; skipped');
       continue;
     }
-    if (isOpen(r.value.state)) open.push(r.value);
+    if (r.value.state !== 'closed') active.push(r.value);
   }
-  return open;
+  return active;
+}
+
+/** Plain repeats in a timeline: at most one per this interval (level changes and notes always show). */
+const TIMELINE_UPDATE_EVERY_MS = 60_000;
+/** Alert ids are generated (`<base36 time>-<hex>`); anything else never reaches a query. */
+const ALERT_ID = /^[a-z0-9-]{1,40}$/;
+
+/** Every logged change of one alert, oldest first, with repeats thinned. */
+export async function readTimeline(target: InfluxTarget, id: string, days: number): Promise<TimelineEntry[]> {
+  if (!ALERT_ID.test(id)) return [];
+  const series = await influxQuery(
+    target,
+    `SELECT "action", "actor", "note", "state", "level" FROM "alert_event" WHERE "alert_id" = '${id}' AND time > now() - ${days}d ORDER BY time ASC`,
+  );
+  const rows: TimelineEntry[] = [];
+  for (const s of series) {
+    const col = (name: string) => s.columns.indexOf(name);
+    const [it, ia, iac, ino, ist, il] = ['time', 'action', 'actor', 'note', 'state', 'level'].map(col) as number[];
+    for (const r of s.values) {
+      const e: TimelineEntry = { at: Number(r[it!]), action: String(r[ia!]), level: String(r[il!]), state: String(r[ist!]) };
+      if (r[iac!] != null && r[iac!] !== '') e.actor = String(r[iac!]);
+      if (r[ino!] != null && r[ino!] !== '') e.note = String(r[ino!]);
+      rows.push(e);
+    }
+  }
+  rows.sort((a, b) => a.at - b.at);
+  return thinUpdates(rows);
+}
+
+export function thinUpdates(rows: TimelineEntry[]): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  let lastUpdate = -Infinity;
+  rows.forEach((e, i) => {
+    const prev = out[out.length - 1];
+    const keep =
+      e.action !== 'updated' || e.note !== undefined || prev?.level !== e.level || e.at - lastUpdate >= TIMELINE_UPDATE_EVERY_MS || i === rows.length - 1;
+    if (!keep) return;
+    if (e.action === 'updated') lastUpdate = e.at;
+    out.push(e);
+  });
+  return out;
 }
 
 function safeParse(json: string): unknown {

@@ -6,22 +6,29 @@ import {
   type Alert,
   type AlertAction,
   type AlertQuery,
+  type AlertState,
   type Device,
   type Level,
+  type NotifyReason,
   type Signal,
 } from '@lifeline/core';
 import { logger } from '@lifeline/core/node';
 import type { AlertLog } from './alert-log.js';
+import { escalationDueAt, type EscalationLimits } from './escalation.js';
+import { FlapDetector, type FlapOptions } from './flap.js';
 
 const log = logger('alerts');
 
 /** Repeats of an ongoing alert are logged at most this often; level changes at once. */
 const UPDATE_LOG_EVERY_MS = 10_000;
-/** Closed alerts kept in memory for the API; the full history is in InfluxDB. */
+/** Closed (signed-off) alerts kept in memory for the API; the full history is in InfluxDB. */
 const RECENT_CLOSED_MAX = 2000;
 /** Levels whose alerts resolve themselves when the condition clears; red and orange never do. */
 const AUTO_RESOLVE: ReadonlySet<Level> = new Set(['blue', 'yellow']);
+/** How often deadlines (escalation) and flapping are checked. */
+const TICK_MS = 1000;
 export const SYSTEM_ACTOR = 'system';
+export const FLAPPING = 'flapping';
 
 export class AlertError extends Error {
   constructor(
@@ -37,64 +44,142 @@ export interface AlertChange {
   action: AlertAction;
   /** False for a plain repeat (count/value), which listeners may throttle. */
   important: boolean;
+  /** Set when the change is worth a message to people: a new alert, a higher level, an escalation. */
+  notify?: NotifyReason;
+}
+
+/** Which maintenance silence, if any, covers an alert at a time. */
+export interface SilenceMatcher {
+  match(alert: Pick<Alert, 'device' | 'tenant' | 'site'>, at: number): { id: string } | undefined;
 }
 
 export interface AlertManagerOptions {
   lookup: (id: string) => Device | undefined;
   log: AlertLog;
   onChange?: (change: AlertChange) => void;
+  /** The clock; fake in tests. Every deadline is computed from it and the alert's persisted times. */
   now?: () => number;
+  escalation?: EscalationLimits;
+  silences?: SilenceMatcher;
+  flap?: Partial<FlapOptions>;
+  tickMs?: number;
 }
 
+export const DEFAULT_ESCALATION: EscalationLimits = { minutes: { red: 5, orange: 15, yellow: 60, blue: 240 }, dispatchOverdueMinutes: 120 };
+
 /**
- * One open alert per (device, rule): signals raise it, repeats update it (count,
- * last value, peak, level upgraded), operators acknowledge and resolve it. Every
- * change is appended to the alert log and passed to `onChange`.
+ * One alert per (device, rule) — or (site, rule) for a site-level condition —
+ * while it is open: signals raise it, repeats update it (count, last value,
+ * peak, level upgraded). People acknowledge, dispatch, resolve and close (销号)
+ * it; unacted alerts escalate. Every change is appended to the alert log and
+ * passed to `onChange`. Resolved alerts stay in memory until signed off.
  */
 export class AlertManager {
-  private readonly open = new Map<string, Alert>(); // by id
-  private readonly openByKey = new Map<string, Alert>(); // by device|rule
+  /** Open and resolved-but-not-closed alerts, by id. */
+  private readonly active = new Map<string, Alert>();
+  /** Open alerts by key. */
+  private readonly openByKey = new Map<string, Alert>();
   private readonly recentClosed: Alert[] = [];
   private readonly lastLogged = new Map<string, number>();
   private readonly now: () => number;
+  private readonly limits: EscalationLimits;
+  private readonly flaps: FlapDetector;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: AlertManagerOptions) {
     this.now = opts.now ?? Date.now;
+    this.limits = opts.escalation ?? DEFAULT_ESCALATION;
+    this.flaps = new FlapDetector(opts.flap);
   }
 
-  /** Open alerts rebuilt from the log at start-up. */
+  /** Open and awaiting-sign-off alerts rebuilt from the log at start-up; their deadlines follow from their times. */
   restore(alerts: Alert[]): void {
     for (const a of alerts) {
-      this.open.set(a.id, a);
-      this.openByKey.set(keyOf(a.device, a.rule), a);
+      if (a.state === 'closed') continue;
+      this.active.set(a.id, a);
+      if (isOpen(a.state)) this.openByKey.set(keyOf(a), a);
     }
-    if (alerts.length) log.info({ open: alerts.length }, 'open alerts restored from the alert log');
+    if (alerts.length) log.info({ active: alerts.length, open: this.openByKey.size }, 'alerts restored from the alert log');
+  }
+
+  /** Starts the deadline checks (escalation, flapping settled). */
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), this.opts.tickMs ?? TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Escalates every alert past its deadline and lifts flapping silences that settled; run by the timer, or by tests. */
+  tick(): void {
+    const t = this.now();
+    for (const a of this.active.values()) {
+      if (!isOpen(a.state)) continue;
+      if (a.silenceReason === FLAPPING && !this.flaps.isFlapping(keyOf(a), t)) {
+        a.silenced = false;
+        delete a.silenceReason;
+        a.updatedAt = t;
+        this.changed(a, 'updated', { note: '抖动已平息 (flapping settled)' });
+      }
+      // A maintenance silence holds escalation only while it lasts; the alert stays marked as raised inside it.
+      if (a.silenced && (a.silenceReason === FLAPPING || this.opts.silences?.match(a, t))) continue;
+      const due = escalationDueAt(a, this.limits);
+      if (due !== null && t >= due) this.escalate(a, t);
+    }
+    this.flaps.prune(t);
   }
 
   onSignal(s: Signal): void {
-    const key = keyOf(s.device, s.rule);
+    const key = signalKey(s);
     const existing = this.openByKey.get(key);
     if (s.level === null) {
-      if (existing && existing.clearedAt === null) this.clear(existing, s);
+      if (existing && existing.clearedAt === null) {
+        this.flaps.transition(key, this.now());
+        this.clear(existing, s);
+      }
       return;
     }
     if (existing) this.repeat(existing, s, s.level);
-    else this.raise(s, s.level);
+    else this.raise(s, s.level, key);
   }
 
   acknowledge(id: string, actor: string, note?: string): Alert {
-    const a = this.mustGet(id);
-    if (a.state !== 'raised') throw new AlertError(409, `alert ${id} is ${a.state}, not raised`);
+    const a = this.mustBe(id, ['raised'], 'raised');
     const t = this.now();
     Object.assign(a, { state: 'acknowledged', acknowledgedAt: t, acknowledgedBy: actor, updatedAt: t }, note ? { note } : {});
     this.changed(a, 'acknowledged', { actor, note });
     return a;
   }
 
+  /** Hands the alert to the responsible unit (派单), from raised or acknowledged. */
+  dispatch(id: string, actor: string, unit: string, note?: string): Alert {
+    const a = this.mustBe(id, ['raised', 'acknowledged'], 'raised or acknowledged');
+    const t = this.now();
+    Object.assign(a, { state: 'dispatched', dispatchedAt: t, dispatchedBy: actor, dispatchedTo: unit, updatedAt: t }, note ? { note } : {});
+    this.changed(a, 'dispatched', { actor, note: note ? `${unit}: ${note}` : unit });
+    return a;
+  }
+
   resolve(id: string, actor: string, note: string): Alert {
     const a = this.mustGet(id);
     if (!isOpen(a.state)) throw new AlertError(409, `alert ${id} is already ${a.state}`);
-    this.close(a, actor, note);
+    this.resolveNow(a, actor, note);
+    return a;
+  }
+
+  /** Signs a resolved alert off (销号): the loop is closed. */
+  close(id: string, actor: string, note?: string): Alert {
+    const a = this.mustBe(id, ['resolved'], 'resolved');
+    const t = this.now();
+    Object.assign(a, { state: 'closed', closedAt: t, closedBy: actor, updatedAt: t }, note ? { note } : {});
+    this.active.delete(a.id);
+    this.lastLogged.delete(a.id);
+    this.recentClosed.unshift(a);
+    if (this.recentClosed.length > RECENT_CLOSED_MAX) this.recentClosed.pop();
+    this.changed(a, 'closed', { actor, note });
     return a;
   }
 
@@ -104,12 +189,12 @@ export class AlertManager {
   }
 
   get(id: string): Alert | undefined {
-    return this.open.get(id) ?? this.recentClosed.find((a) => a.id === id);
+    return this.active.get(id) ?? this.recentClosed.find((a) => a.id === id);
   }
 
-  /** Most severe first, then newest. */
+  /** Most severe first, then newest. `state=resolved` lists those awaiting sign-off (待销号). */
   list(q: AlertQuery = {}): Alert[] {
-    const pool = q.state === 'open' || (q.state && isOpen(q.state)) ? [...this.open.values()] : [...this.open.values(), ...this.recentClosed];
+    const pool = !q.state || q.state === 'closed' ? [...this.active.values(), ...this.recentClosed] : [...this.active.values()];
     const out = pool.filter(
       (a) =>
         (!q.state || (q.state === 'open' ? isOpen(a.state) : a.state === q.state)) &&
@@ -125,14 +210,14 @@ export class AlertManager {
   /** The worst level among a device's open alerts. */
   worstLevel(deviceId: string): Level | null {
     let worst: Level | null = null;
-    for (const a of this.open.values()) if (a.device === deviceId) worst = worst ? moreSevere(worst, a.level) : a.level;
+    for (const a of this.openByKey.values()) if (a.device === deviceId) worst = worst ? moreSevere(worst, a.level) : a.level;
     return worst;
   }
 
   /** The worst open level of every device that has one, in one pass. */
   worstLevels(): Map<string, Level> {
     const out = new Map<string, Level>();
-    for (const a of this.open.values()) {
+    for (const a of this.openByKey.values()) {
       const w = out.get(a.device);
       out.set(a.device, w ? moreSevere(w, a.level) : a.level);
     }
@@ -140,16 +225,17 @@ export class AlertManager {
   }
 
   get openCount(): number {
-    return this.open.size;
+    return this.openByKey.size;
   }
 
-  private raise(s: Signal, level: Level): void {
+  private raise(s: Signal, level: Level, key: string): void {
     const d = this.opts.lookup(s.device);
     if (!d) {
       log.warn({ device: s.device }, 'signal for a device not in the registry ignored');
       return;
     }
     const t = this.now();
+    const site = s.site ?? undefined;
     const a: Alert = {
       id: `${t.toString(36)}-${randomBytes(3).toString('hex')}`,
       device: d.id,
@@ -159,6 +245,7 @@ export class AlertManager {
       town: d.town,
       lon: d.lon,
       lat: d.lat,
+      ...(site ? { site } : {}),
       rule: s.rule,
       ruleType: s.ruleType,
       level,
@@ -167,12 +254,16 @@ export class AlertManager {
       raisedAt: t,
       updatedAt: t,
       clearedAt: null,
+      escalations: 0,
       ...signalFacts(s),
       ...(s.value !== undefined ? { peak: s.value } : {}),
     };
-    this.open.set(a.id, a);
-    this.openByKey.set(keyOf(a.device, a.rule), a);
-    this.changed(a, 'raised');
+    const flapping = this.flaps.transition(key, t);
+    const silence = this.opts.silences?.match({ device: a.device, tenant: a.tenant, site: site ?? d.site }, t);
+    if (silence || flapping) Object.assign(a, { silenced: true, silenceReason: silence ? silence.id : FLAPPING });
+    this.active.set(a.id, a);
+    this.openByKey.set(key, a);
+    this.changed(a, 'raised', { notify: a.silenced ? undefined : 'raised' });
   }
 
   private repeat(a: Alert, s: Signal, level: Level): void {
@@ -182,10 +273,15 @@ export class AlertManager {
     a.updatedAt = this.now();
     a.clearedAt = null;
     if (upgraded) a.level = level;
+    if (wasCleared && this.flaps.transition(keyOf(a), a.updatedAt) && !a.silenced) Object.assign(a, { silenced: true, silenceReason: FLAPPING });
     Object.assign(a, signalFacts(s, upgraded ? undefined : a.threshold));
     if (s.value !== undefined) a.peak = a.peak === undefined ? s.value : s.direction === 'below' ? Math.min(a.peak, s.value) : Math.max(a.peak, s.value);
     const due = a.updatedAt - (this.lastLogged.get(a.id) ?? 0) >= UPDATE_LOG_EVERY_MS;
-    this.changed(a, 'updated', { important: upgraded || wasCleared, logged: upgraded || wasCleared || due });
+    this.changed(a, 'updated', {
+      important: upgraded || wasCleared,
+      logged: upgraded || wasCleared || due,
+      notify: upgraded && !a.silenced ? 'upgraded' : undefined,
+    });
   }
 
   private clear(a: Alert, s: Signal): void {
@@ -193,41 +289,62 @@ export class AlertManager {
     a.updatedAt = this.now();
     if (s.value !== undefined) a.value = s.value;
     this.changed(a, 'cleared');
-    if (AUTO_RESOLVE.has(a.level)) this.close(a, SYSTEM_ACTOR, '条件已恢复，自动解除 (condition cleared)');
+    if (AUTO_RESOLVE.has(a.level)) this.resolveNow(a, SYSTEM_ACTOR, '条件已恢复，自动解除 (condition cleared)');
   }
 
-  private close(a: Alert, actor: string, note: string): void {
+  private escalate(a: Alert, t: number): void {
+    a.escalations = (a.escalations ?? 0) + 1;
+    a.escalatedAt = t;
+    a.updatedAt = t;
+    const why = a.state === 'dispatched' ? `派单后超时未办结 (dispatched to ${a.dispatchedTo ?? '?'}, not resolved)` : '超时未确认 (not acknowledged)';
+    this.changed(a, 'escalated', { actor: SYSTEM_ACTOR, note: `第${a.escalations}次升级至带班领导: ${why}`, notify: 'escalated' });
+  }
+
+  /** Resolved alerts stay listed (待销号) until closed; the key is freed so a new breach raises a new alert. */
+  private resolveNow(a: Alert, actor: string, note: string): void {
     const t = this.now();
     Object.assign(a, { state: 'resolved', resolvedAt: t, resolvedBy: actor, note, updatedAt: t });
-    this.open.delete(a.id);
-    if (this.openByKey.get(keyOf(a.device, a.rule)) === a) this.openByKey.delete(keyOf(a.device, a.rule));
-    this.lastLogged.delete(a.id);
-    this.recentClosed.unshift(a);
-    if (this.recentClosed.length > RECENT_CLOSED_MAX) this.recentClosed.pop();
+    const key = keyOf(a);
+    if (this.openByKey.get(key) === a) this.openByKey.delete(key);
     this.changed(a, 'resolved', { actor, note });
   }
 
-  private changed(a: Alert, action: AlertAction, o: { actor?: string; note?: string; important?: boolean; logged?: boolean } = {}): void {
+  private changed(
+    a: Alert,
+    action: AlertAction,
+    o: { actor?: string; note?: string; important?: boolean; logged?: boolean; notify?: NotifyReason } = {},
+  ): void {
     if (o.logged ?? true) {
       this.opts.log.append({ alert: { ...a }, action, actor: o.actor, note: o.note });
       this.lastLogged.set(a.id, a.updatedAt);
     }
     try {
-      this.opts.onChange?.({ alert: a, action, important: o.important ?? true });
+      this.opts.onChange?.({ alert: a, action, important: o.important ?? true, ...(o.notify ? { notify: o.notify } : {}) });
     } catch (err) {
       log.error({ err }, 'alert change listener failed');
     }
   }
 
   private mustGet(id: string): Alert {
-    const a = this.open.get(id) ?? this.recentClosed.find((x) => x.id === id);
+    const a = this.get(id);
     if (!a) throw new AlertError(404, `no alert with id ${id}`);
+    return a;
+  }
+
+  private mustBe(id: string, states: AlertState[], what: string): Alert {
+    const a = this.mustGet(id);
+    if (!states.includes(a.state)) throw new AlertError(409, `alert ${id} is ${a.state}, not ${what}`);
     return a;
   }
 }
 
-function keyOf(device: string, rule: string): string {
-  return `${device}|${rule}`;
+/** Site-level conditions (correlation) are keyed by site, the rest by device. */
+export function keyOf(a: Pick<Alert, 'device' | 'rule' | 'site'>): string {
+  return a.site ? `site:${a.site}|${a.rule}` : `${a.device}|${a.rule}`;
+}
+
+function signalKey(s: Signal): string {
+  return keyOf({ device: s.device, rule: s.rule, site: s.site });
 }
 
 /** The facts of a signal that an alert shows; `keepThreshold` keeps the bound of a higher level already reached. */
@@ -236,6 +353,7 @@ function signalFacts(s: Signal, keepThreshold?: number): Partial<Alert> {
   if (s.metric !== undefined) f.metric = s.metric;
   if (s.event !== undefined) f.event = s.event;
   if (s.value !== undefined) f.value = s.value;
+  if (s.detail !== undefined) f.detail = s.detail;
   const th = keepThreshold ?? s.threshold;
   if (th !== undefined) f.threshold = th;
   return f;

@@ -1,8 +1,22 @@
 import express, { Router } from 'express';
-import { acknowledgeBody, alertQuery, historyQuery, resolveBody, type DistrictMeta, type Health } from '@lifeline/core';
+import {
+  acknowledgeBody,
+  alertQuery,
+  closeBody,
+  dispatchBody,
+  historyQuery,
+  notificationQuery,
+  resolveBody,
+  silenceBody,
+  type DistrictMeta,
+  type Health,
+  type NotificationView,
+  type TimelineEntry,
+} from '@lifeline/core';
 import type { Ingest } from '@lifeline/ingest';
 import type { LoadedRegistry } from '@lifeline/core/node';
 import type { AlertManager } from '../alerts/alert-manager.js';
+import type { SilenceStore } from '../alerts/silences.js';
 import type { DeviceViews } from '../device-views.js';
 import type { HistoryReader } from '../history.js';
 import { HttpError, numericQuery, validated } from './http-errors.js';
@@ -15,6 +29,9 @@ export interface ApiDeps {
   history: HistoryReader;
   health: () => Promise<Health>;
   writerStats: () => Record<string, unknown>;
+  timeline: (alertId: string) => Promise<TimelineEntry[]>;
+  notifications: { list(limit: number): NotificationView[]; stats: Record<string, number> };
+  silences: SilenceStore;
 }
 
 /** Thin routes: validate, call the stage, answer. */
@@ -78,6 +95,52 @@ export function apiRouter(d: ApiDeps): Router {
     res.json(a);
   });
 
+  r.post('/alerts/:id/dispatch', async (req, res) => {
+    const b = validated(dispatchBody, req.body ?? {}, 'dispatch body');
+    const a = d.alerts.dispatch(req.params.id, b.actor, b.unit, b.note);
+    await d.alerts.flush();
+    res.json(a);
+  });
+
+  r.post('/alerts/:id/close', async (req, res) => {
+    const b = validated(closeBody, req.body ?? {}, 'close body');
+    const a = d.alerts.close(req.params.id, b.actor, b.note);
+    await d.alerts.flush();
+    res.json(a);
+  });
+
+  r.get('/alerts/:id/timeline', async (req, res) => {
+    if (!d.alerts.get(req.params.id) && !/^[a-z0-9-]{1,40}$/.test(req.params.id)) throw new HttpError(404, `no alert with id ${req.params.id}`);
+    await d.alerts.flush();
+    const t = await d.timeline(req.params.id);
+    if (!t.length) throw new HttpError(404, `no alert with id ${req.params.id}`);
+    res.json(t);
+  });
+
+  r.get('/notifications', (req, res) => {
+    const q = validated(notificationQuery, numericQuery(req.query, ['limit']), 'notification query');
+    res.json({ ...d.notifications.stats, items: d.notifications.list(q.limit ?? 200) });
+  });
+
+  r.get('/silences', (_req, res) => {
+    res.json(d.silences.list());
+  });
+
+  r.post('/silences', (req, res) => {
+    const b = validated(silenceBody, req.body ?? {}, 'silence body');
+    const scopes = (['device', 'site', 'tenant'] as const).filter((k) => b[k] !== undefined);
+    if (scopes.length !== 1) throw new HttpError(400, 'invalid silence body', [`/: exactly one of device, site, tenant is required, got ${scopes.length ? scopes.join(', ') : 'none'}`]);
+    if (b.to <= b.from) throw new HttpError(400, 'invalid silence body', ['/to: must be after from']);
+    if (b.device !== undefined && !d.registry.byId.has(b.device)) throw new HttpError(400, 'invalid silence body', [`/device: no device with id ${b.device}`]);
+    if (b.tenant !== undefined && !d.registry.tenants.some((t) => t.id === b.tenant)) throw new HttpError(400, 'invalid silence body', [`/tenant: no tenant with id ${b.tenant}`]);
+    res.status(201).json(d.silences.add(b));
+  });
+
+  r.delete('/silences/:id', (req, res) => {
+    if (!d.silences.remove(req.params.id)) throw new HttpError(404, `no silence with id ${req.params.id}`);
+    res.status(204).end();
+  });
+
   r.get('/dead-letters', (req, res) => {
     const limit = Math.min(Number(req.query.limit ?? 200) || 200, 10_000);
     const dl = d.ingest.deadLetters;
@@ -85,7 +148,7 @@ export function apiRouter(d: ApiDeps): Router {
   });
 
   r.get('/metrics', (_req, res) => {
-    res.json({ ingest: d.ingest.stats, deadLetters: { total: d.ingest.deadLetters.total, byCode: d.ingest.deadLetters.byCode }, openAlerts: d.alerts.openCount, influx: d.writerStats() });
+    res.json({ ingest: d.ingest.stats, deadLetters: { total: d.ingest.deadLetters.total, byCode: d.ingest.deadLetters.byCode }, openAlerts: d.alerts.openCount, notifications: d.notifications.stats, influx: d.writerStats() });
   });
 
   r.use((req, _res) => {

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { silenceList, type Alert, type Silence, type SilenceInput } from '@lifeline/core';
+import { logger } from '@lifeline/core/node';
+import type { SilenceMatcher } from './alert-manager.js';
+
+const log = logger('silences');
+
+/** Silences that ended longer ago than this are dropped from the file. */
+const KEEP_ENDED_MS = 30 * 24 * 3600_000;
+
+/**
+ * Maintenance silences (维护屏蔽), kept in one JSON file rewritten atomically
+ * (temp file, fsync, rename) on every change: they are few and change rarely.
+ */
+export class SilenceStore implements SilenceMatcher {
+  private items: Silence[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!existsSync(file)) return;
+    const r = silenceList.check(safeJson(readFileSync(file, 'utf8')));
+    if (r.ok) this.items = r.value;
+    else log.error({ file, errors: r.errors }, 'silence file is not valid; starting with none (the file is kept until the next change)');
+    this.items = this.items.filter((s) => s.to > this.now() - KEEP_ENDED_MS);
+  }
+
+  list(): Silence[] {
+    return [...this.items].sort((a, b) => b.from - a.from);
+  }
+
+  add(input: SilenceInput): Silence {
+    const s: Silence = { ...input, id: `s-${this.now().toString(36)}-${randomBytes(3).toString('hex')}`, createdAt: this.now() };
+    this.items.push(s);
+    this.save();
+    log.info({ id: s.id, device: s.device, site: s.site, tenant: s.tenant, from: s.from, to: s.to, actor: s.actor }, 'silence added');
+    return s;
+  }
+
+  remove(id: string): boolean {
+    const before = this.items.length;
+    this.items = this.items.filter((s) => s.id !== id);
+    if (this.items.length === before) return false;
+    this.save();
+    log.info({ id }, 'silence removed');
+    return true;
+  }
+
+  match(a: Pick<Alert, 'device' | 'tenant' | 'site'>, at: number): Silence | undefined {
+    return this.items.find(
+      (s) =>
+        s.from <= at &&
+        at < s.to &&
+        ((s.device !== undefined && s.device === a.device) || (s.site !== undefined && s.site === a.site) || (s.tenant !== undefined && s.tenant === a.tenant)),
+    );
+  }
+
+  private save(): void {
+    writeFileDurably(this.file, JSON.stringify(this.items, null, 1));
+  }
+}
+
+/** Writes a whole file so that a crash leaves either the old or the new content. */
+export function writeFileDurably(file: string, content: string): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,125 @@
+import { EVENT_LABELS, KINDS, LEVEL_LABELS, type Alert, type AlertState, type NotifyChannel, type NotifyReason } from '@lifeline/core';
+
+/** WeCom markdown content is limited to 4096 bytes; DingTalk's is larger, the same bound keeps both safe. */
+const MAX_MARKDOWN_BYTES = 4000;
+
+const STATE_ZH: Record<AlertState, string> = { raised: '待确认', acknowledged: '已确认', dispatched: '已派单', resolved: '已处置待销号', closed: '已销号' };
+const REASON_ZH: Record<NotifyReason, string> = { raised: '新预警', upgraded: '预警升级', escalated: '超时升级督办' };
+
+/** What every message says, whatever the channel. */
+export interface AlertFacts {
+  title: string;
+  levelLabel: string;
+  place: string;
+  what: string;
+  link: string;
+  lines: string[];
+}
+
+/** The link that opens the alert on the map. */
+export function alertLink(publicUrl: string, alert: Alert): string {
+  return `${publicUrl.replace(/\/+$/, '')}/?alert=${encodeURIComponent(alert.id)}`;
+}
+
+export function alertFacts(alert: Alert, reason: NotifyReason, publicUrl: string): AlertFacts {
+  const lv = LEVEL_LABELS[alert.level];
+  const levelLabel = `${lv.zh}（${lv.grade}）`;
+  const place = [alert.town, alert.site, alert.name].filter(Boolean).join(' · ');
+  const what = describeCondition(alert);
+  const link = alertLink(publicUrl, alert);
+  const prefix = reason === 'escalated' ? '【升级督办】' : reason === 'upgraded' ? '【预警升级】' : '';
+  const title = `${prefix}${lv.zh}·${lv.grade} ${alert.town} ${alert.name}`;
+  const lines = [
+    `级别：${levelLabel}`,
+    `地点：${place}`,
+    `情况：${what}`,
+    `状态：${STATE_ZH[alert.state]}（${REASON_ZH[reason]}）`,
+    `发生时间：${formatTime(alert.raisedAt)}`,
+  ];
+  if (reason === 'escalated') {
+    const why = alert.state === 'dispatched' ? `已派单至${alert.dispatchedTo ?? '责任单位'}，超时未办结` : '超时未确认';
+    lines.push(`督办：${why}，第${alert.escalations ?? 1}次升级，请上级/带班领导督办`);
+  }
+  if (alert.detail) lines.push(`说明：${alert.detail}`);
+  return { title, levelLabel, place, what, link, lines };
+}
+
+/** The body posted to a target of the given channel. */
+export function renderMessage(channel: NotifyChannel, alert: Alert, reason: NotifyReason, publicUrl: string): unknown {
+  const f = alertFacts(alert, reason, publicUrl);
+  switch (channel) {
+    case 'webhook':
+      return {
+        type: 'lifeline.alert',
+        reason,
+        escalated: reason === 'escalated',
+        title: f.title,
+        level: alert.level,
+        levelLabel: f.levelLabel,
+        place: f.place,
+        text: f.lines.join('\n'),
+        url: f.link,
+        alert,
+      };
+    case 'wecom':
+      // WeCom group robot: markdown with its three font colours; "warning" is orange-red.
+      return {
+        msgtype: 'markdown',
+        markdown: {
+          content: fitBytes(
+            [`### <font color="warning">${f.title}</font>`, ...f.lines.map((l) => `> ${l}`), `[在地图上查看](${f.link})`].join('\n'),
+            MAX_MARKDOWN_BYTES,
+          ),
+        },
+      };
+    case 'dingtalk':
+      // DingTalk custom robot: title (shown in the chat list) and markdown text; a security keyword such as 预警 is in every message.
+      return {
+        msgtype: 'markdown',
+        markdown: {
+          title: f.title,
+          text: fitBytes([`### ${f.title}`, ...f.lines.map((l) => `- ${l}`), '', `[在地图上查看](${f.link})`].join('\n'), MAX_MARKDOWN_BYTES),
+        },
+      };
+  }
+}
+
+/** "甲烷浓度 62 %LEL（阈值 50 %LEL）", "火警", or the rule name. */
+export function describeCondition(a: Alert): string {
+  if (a.event) return `${EVENT_LABELS[a.event].zh}事件`;
+  if (a.ruleType === 'offline') return '设备离线';
+  const m = a.metric ? KINDS[a.kind]?.metrics[a.metric] : undefined;
+  if (a.value !== undefined) {
+    const unit = m?.unit ? ` ${m.unit}` : '';
+    const name = m?.zh ?? a.metric ?? a.rule;
+    const th = a.threshold !== undefined ? `（阈值 ${fmt(a.threshold)}${unit}）` : '';
+    return `${name} ${fmt(a.value)}${unit}${th}`;
+  }
+  return a.rule;
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Number(n.toFixed(Math.abs(n) < 1 ? 3 : 2)));
+}
+
+const TIME = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+
+function formatTime(ms: number): string {
+  return TIME.format(new Date(ms));
+}
+
+function fitBytes(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  let out = s;
+  while (Buffer.byteLength(out) > max - 3) out = out.slice(0, -16);
+  return `${out}…`;
+}
