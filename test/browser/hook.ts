@@ -4,6 +4,7 @@ export interface LifelineHook {
   deviceCount(): number;
   renderedDeviceCount(): number;
   alerts(): unknown[];
+  resolvedAlerts(): unknown[];
   connection(): 'connecting' | 'connected' | 'disconnected';
   ready(): Promise<void>;
 }

@@ -1,11 +1,13 @@
 /**
- * The side panel of open alerts: counters per level, filters by level, kind and
- * town, and one row per alert with 确认 / 处置完成. Rendered at most once per
- * animation frame from the alert store.
+ * The side panel of alerts, in two tabs: 当前告警 (open: raised, acknowledged,
+ * dispatched) and 待销号 (resolved, awaiting sign-off). Counters per level,
+ * filters by level, kind and town, and one row per alert with the actions its
+ * state allows (确认 / 派单 / 处置完成 / 销号) and 详情. Rendered at most once per
+ * animation frame from the alert stores.
  */
 import { DEVICE_KINDS, LEVELS, type Alert, type DeviceKind, type Level } from '@lifeline/core';
 import type { AlertStore } from './alert-store.js';
-import { describeAlert } from './alert-text.js';
+import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { h } from './dom.js';
 import { formatTime, getLang, kindLabel, levelLabel, stateLabel, t } from './i18n.js';
 
@@ -15,9 +17,16 @@ export const MAX_ROWS = 300;
 const FLASH_PERIOD_MS = 1_000;
 const WAITING_REFRESH_MS = 30_000;
 
+export type AlertTab = 'open' | 'resolved';
+export type AlertAction = 'acknowledge' | 'dispatch' | 'resolve' | 'close';
+const ACTIONS: readonly string[] = ['acknowledge', 'dispatch', 'resolve', 'close'] satisfies AlertAction[];
+
 export interface AlertActions {
   acknowledge(alert: Alert): Promise<void>;
+  dispatch(alert: Alert): Promise<void>;
   resolve(alert: Alert): Promise<void>;
+  close(alert: Alert): Promise<void>;
+  details(alert: Alert): void;
   select(alert: Alert): void;
 }
 
@@ -28,6 +37,7 @@ interface Filters {
 }
 
 export class AlertPanel {
+  private readonly tabs = h('div', { class: 'panel-title tabs', role: 'tablist' });
   private readonly counters = h('div', { class: 'counters' });
   private readonly levelSel = h('select', { 'aria-label': 'level', 'data-filter': 'level' });
   private readonly kindSel = h('select', { 'aria-label': 'kind', 'data-filter': 'kind' });
@@ -35,6 +45,7 @@ export class AlertPanel {
   private readonly meta = h('div', { class: 'list-meta' });
   private readonly list = h('ul', { class: 'alert-list', 'data-testid': 'alert-list' });
   private readonly filters: Filters = { level: '', kind: '', town: '' };
+  private tab: AlertTab = 'open';
   private towns: string[] = [];
   private readonly busy = new Set<string>();
   private frame = 0;
@@ -43,10 +54,11 @@ export class AlertPanel {
 
   constructor(
     container: HTMLElement,
-    private readonly store: AlertStore,
+    private readonly stores: Record<AlertTab, AlertStore>,
     private readonly actions: AlertActions,
   ) {
-    container.append(
+    container.replaceChildren(
+      this.tabs,
       this.counters,
       h('div', { class: 'filters' }, this.levelSel, this.kindSel, this.townSel),
       this.meta,
@@ -60,15 +72,30 @@ export class AlertPanel {
         this.render();
       });
     }
+    this.tabs.addEventListener('click', (e) => {
+      const tab = (e.target as HTMLElement).closest<HTMLElement>('[data-tab]')?.dataset.tab as AlertTab | undefined;
+      if (tab) this.showTab(tab);
+    });
     this.list.addEventListener('click', (e) => this.onListClick(e));
     this.list.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.target as HTMLElement).classList.contains('alert-row')) this.onListClick(e);
     });
-    store.onChange(() => this.schedule());
+    stores.open.onChange(() => this.schedule());
+    stores.resolved.onChange(() => this.schedule());
     this.buildFilters();
     this.render();
     // Waiting times move on even when no alert changes.
     setInterval(() => this.schedule(), WAITING_REFRESH_MS);
+  }
+
+  get currentTab(): AlertTab {
+    return this.tab;
+  }
+
+  showTab(tab: AlertTab): void {
+    if (tab === this.tab) return;
+    this.tab = tab;
+    this.render();
   }
 
   setTowns(towns: string[]): void {
@@ -84,6 +111,10 @@ export class AlertPanel {
 
   schedule(): void {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  private get store(): AlertStore {
+    return this.stores[this.tab];
   }
 
   private buildFilters(): void {
@@ -104,9 +135,21 @@ export class AlertPanel {
     return (!f.level || a.level === f.level) && (!f.kind || a.kind === f.kind) && (!f.town || a.town === f.town);
   }
 
+  private renderTabs(): void {
+    const tab = (id: AlertTab, label: string, n: number) =>
+      h(
+        'button',
+        { type: 'button', role: 'tab', class: `tab${this.tab === id ? ' active' : ''}`, 'data-tab': id, 'aria-selected': String(this.tab === id) },
+        h('span', { class: 'tab-label' }, label),
+        h('span', { class: 'tab-n', id: id === 'open' ? 'panel-total' : 'resolved-total' }, String(n)),
+      );
+    this.tabs.replaceChildren(tab('open', t('openAlerts'), this.stores.open.size), tab('resolved', t('tabResolved'), this.stores.resolved.size));
+  }
+
   private render(): void {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
+    this.renderTabs();
     const counts = this.store.countByLevel();
     this.counters.replaceChildren(
       ...LEVELS.map((level) =>
@@ -132,7 +175,7 @@ export class AlertPanel {
       });
     }
     const all = this.store.sorted();
-    for (const id of this.rowCache.keys()) if (!this.store.get(id)) this.rowCache.delete(id);
+    for (const id of this.rowCache.keys()) if (!this.stores.open.get(id) && !this.stores.resolved.get(id)) this.rowCache.delete(id);
     // Towns first seen in an alert join the filter.
     if (all.some((a) => !this.towns.includes(a.town))) {
       this.towns = [...new Set([...this.towns, ...all.map((a) => a.town)])];
@@ -141,10 +184,11 @@ export class AlertPanel {
 
     const shown = all.filter((a) => this.matches(a));
     const rows = shown.slice(0, MAX_ROWS).map((a) => this.cachedRow(a));
-    const next = rows.length ? rows : [h('li', { class: 'empty' }, t('noAlerts'))];
+    const next = rows.length ? rows : [h('li', { class: 'empty' }, this.tab === 'open' ? t('noAlerts') : t('noResolved'))];
     // Leave the DOM alone when nothing moved, so a click in progress is not lost.
     const current = [...this.list.children];
     if (current.length !== next.length || next.some((n, i) => n !== current[i])) this.list.replaceChildren(...next);
+    this.list.dataset.tab = this.tab;
     this.meta.textContent = t('shownOf', { shown: shown.length, total: all.length });
   }
 
@@ -162,32 +206,57 @@ export class AlertPanel {
     const busy = this.busy.has(a.id);
     const flash = a.level === 'red' && a.state === 'raised';
     const cleared = a.clearedAt !== null;
+    const escalations = a.escalations ?? 0;
+    const what = describeAlert(a);
+    const detail = alertDetail(a, what);
+    const title = alertTitle(a);
+    const button = (action: AlertAction | 'details', label: string, cls: string) =>
+      h('button', { type: 'button', class: `btn ${cls}`, 'data-action': action, disabled: busy && action !== 'details' }, label);
+    const people = [
+      a.acknowledgedBy ? `${t('ackBy')} ${a.acknowledgedBy}` : '',
+      a.dispatchedTo ? `${t('dispatchedTo')} ${a.dispatchedTo}${a.dispatchedBy ? `（${a.dispatchedBy}）` : ''}` : '',
+      a.resolvedBy && a.state !== 'dispatched' ? `${t('resolvedBy')} ${a.resolvedBy}` : '',
+    ].filter(Boolean);
     const li = h(
       'li',
       {
-        class: `alert-row level-${a.level} state-${a.state}${flash ? ' flash' : ''}${this.selected === a.id ? ' selected' : ''}`,
+        class: `alert-row level-${a.level} state-${a.state}${flash ? ' flash' : ''}${escalations ? ' escalated' : ''}${a.silenced ? ' silenced' : ''}${
+          this.selected === a.id ? ' selected' : ''
+        }`,
         'data-alert-id': a.id,
         'data-level': a.level,
         'data-state': a.state,
         'data-device': a.device,
+        'data-site': a.site,
         tabindex: 0,
       },
       h(
         'div',
         { class: 'row-top' },
         h('span', { class: `level-badge level-${a.level}` }, levelLabel(a.level)),
-        h('span', { class: 'row-name', title: a.device }, a.name),
+        escalations
+          ? h(
+              'span',
+              { class: 'esc-badge', 'data-role': 'escalated', title: t('escalatedTitle', { n: escalations, at: a.escalatedAt ? formatTime(a.escalatedAt) : '—' }) },
+              t('escalated', { n: escalations }),
+            )
+          : null,
+        a.silenced ? h('span', { class: 'silence-badge', 'data-role': 'silenced', title: t('silencedTitle') }, t('silenced')) : null,
+        a.site ? h('span', { class: 'site-tag' }, t('site')) : null,
+        h('span', { class: 'row-name', title: a.site ? a.name : a.device }, title),
         h('span', { class: 'row-count' }, t('count', { n: a.count })),
       ),
-      h('div', { class: 'row-what' }, describeAlert(a), cleared ? h('span', { class: 'cleared' }, ` · ${t('cleared')}`) : null),
-      h('div', { class: 'row-meta' }, `${a.town} · ${kindLabel(a.kind)}`),
+      h('div', { class: 'row-what' }, what, cleared ? h('span', { class: 'cleared' }, ` · ${t('cleared')}`) : null),
+      detail ? h('div', { class: 'row-detail', 'data-role': 'detail' }, detail) : null,
+      h('div', { class: 'row-meta' }, `${a.town} · ${kindLabel(a.kind)}`, a.site && a.name !== a.site ? ` · ${a.name}` : ''),
       h(
         'div',
         { class: 'row-meta' },
         `${t('raisedAt')} ${formatTime(a.raisedAt)}`,
         a.updatedAt !== a.raisedAt ? ` · ${t('updatedAt')} ${formatTime(a.updatedAt)}` : '',
-        a.acknowledgedBy ? ` · ${t('ackBy')} ${a.acknowledgedBy}` : '',
       ),
+      people.length ? h('div', { class: 'row-meta row-people', 'data-role': 'people' }, people.join(' · ')) : null,
+      a.state === 'resolved' && a.note ? h('div', { class: 'row-note', 'data-role': 'note' }, `${t('fieldNote')}：${a.note}`) : null,
       h(
         'div',
         { class: 'row-bottom' },
@@ -197,10 +266,11 @@ export class AlertPanel {
           ? h('span', { class: 'waiting' }, t('waiting', { min: Math.floor((Date.now() - a.raisedAt) / 60_000) }))
           : null,
         h('span', { class: 'spacer' }),
-        a.state === 'raised'
-          ? h('button', { type: 'button', class: 'btn btn-ack', 'data-action': 'acknowledge', disabled: busy }, t('acknowledge'))
-          : null,
-        h('button', { type: 'button', class: 'btn btn-resolve', 'data-action': 'resolve', disabled: busy }, t('resolve')),
+        a.state === 'raised' ? button('acknowledge', t('acknowledge'), 'btn-ack') : null,
+        a.state === 'raised' || a.state === 'acknowledged' ? button('dispatch', t('dispatch'), 'btn-dispatch') : null,
+        a.state === 'raised' || a.state === 'acknowledged' || a.state === 'dispatched' ? button('resolve', t('resolve'), 'btn-resolve') : null,
+        a.state === 'resolved' ? button('close', t('closeAlert'), 'btn-close') : null,
+        button('details', t('details'), 'btn-link'),
       ),
     );
     // Rows are rebuilt on every change: keep every flashing row on one shared beat.
@@ -214,8 +284,12 @@ export class AlertPanel {
     const alert = row?.dataset.alertId ? this.store.get(row.dataset.alertId) : undefined;
     if (!alert) return;
     const action = target.closest<HTMLElement>('[data-action]')?.dataset.action;
-    if (action === 'acknowledge' || action === 'resolve') {
-      void this.run(alert, action);
+    if (action === 'details') {
+      this.actions.details(alert);
+      return;
+    }
+    if (action && ACTIONS.includes(action)) {
+      void this.run(alert, action as AlertAction);
       return;
     }
     this.selected = alert.id;
@@ -223,7 +297,7 @@ export class AlertPanel {
     this.render();
   }
 
-  private async run(alert: Alert, action: 'acknowledge' | 'resolve'): Promise<void> {
+  private async run(alert: Alert, action: AlertAction): Promise<void> {
     if (this.busy.has(alert.id)) return;
     this.busy.add(alert.id);
     this.render();

@@ -1,17 +1,26 @@
 /**
- * Open alerts by id, kept live from REST snapshots and Socket.IO `alert` events.
+ * Alerts in some states (open ones, or those awaiting sign-off) by id, kept live from REST snapshots and Socket.IO `alert` events.
  * A snapshot fetched while events keep arriving would undo them, so events seen
  * during a resync are replayed on top of the snapshot.
  */
-import { isOpen, levelRank, type Alert, type Level } from '@lifeline/core';
+import { isOpen, levelRank, type Alert, type AlertState, type Level } from '@lifeline/core';
 
 export type AlertChange = { alert: Alert; previous: Alert | undefined; fromSnapshot: boolean };
 
+/** Most severe first; within a level, escalated (overdue) ones first, then newest. */
 export function compareAlerts(a: Alert, b: Alert): number {
-  return levelRank(b.level) - levelRank(a.level) || b.raisedAt - a.raisedAt || b.updatedAt - a.updatedAt;
+  return (
+    levelRank(b.level) - levelRank(a.level) ||
+    (b.escalations ?? 0) - (a.escalations ?? 0) ||
+    b.raisedAt - a.raisedAt ||
+    b.updatedAt - a.updatedAt
+  );
 }
 
 export class AlertStore {
+  /** `keeps` says which states belong here: open ones by default. */
+  constructor(private readonly keeps: (state: AlertState) => boolean = isOpen) {}
+
   private byId = new Map<string, Alert>();
   private replay: Alert[] | null = null;
   private listeners = new Set<(changes: AlertChange[]) => void>();
@@ -28,7 +37,7 @@ export class AlertStore {
     return this.byId.get(id);
   }
 
-  /** Open alerts, most severe first, then newest. */
+  /** Most severe first, then newest. */
   sorted(): Alert[] {
     return [...this.byId.values()].sort(compareAlerts);
   }
@@ -50,7 +59,7 @@ export class AlertStore {
     this.replay = [];
   }
 
-  /** Replaces the set with a snapshot of open alerts, then replays events seen meanwhile. */
+  /** Replaces the set with a snapshot (of alerts in this store's states), then replays events seen meanwhile. */
   finishResync(snapshot: Alert[]): void {
     const replay = this.replay ?? [];
     this.replay = null;
@@ -81,7 +90,7 @@ export class AlertStore {
     const previous = this.byId.get(alert.id);
     // Events can overtake a response: never go back to an older version.
     if (!force && previous && previous.updatedAt > alert.updatedAt) return null;
-    if (isOpen(alert.state)) this.byId.set(alert.id, alert);
+    if (this.keeps(alert.state)) this.byId.set(alert.id, alert);
     else if (previous) this.byId.delete(alert.id);
     else return null;
     return { alert, previous, fromSnapshot };

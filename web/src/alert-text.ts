@@ -1,11 +1,24 @@
 /** What an alert says happened, in the operator's language. */
 import { KINDS, type Alert } from '@lifeline/core';
-import { eventLabel, formatValue, metricLabel, t } from './i18n.js';
+import { eventLabel, formatValue, metricLabel, ruleTypeLabel, t } from './i18n.js';
+
+/** The headline of a row: the site for site-level (correlation) alerts, else the device. */
+export function alertTitle(a: Alert): string {
+  return a.site ?? a.name;
+}
 
 export function describeAlert(a: Alert): string {
   if (a.ruleType === 'offline') return t('offlineWhat');
   if (a.ruleType === 'event') return a.event ? eventLabel(a.event) : a.rule;
   const metric = a.metric ?? KINDS[a.kind]?.thresholds[a.rule]?.metric;
+  const kindOfRule = ruleTypeLabel(a.ruleType);
+  if (a.ruleType !== 'threshold') {
+    // Rules without a single boundary (rate, flatline, baseline, power, correlation) say what they are; `detail` says the rest.
+    const label = kindOfRule ?? a.rule;
+    if (!metric || a.value === undefined) return label;
+    const m = metricLabel(a.kind, metric);
+    return `${label} · ${m.label} ${formatValue(a.value)}${m.unit}`;
+  }
   if (!metric) return a.rule;
   const { label, unit } = metricLabel(a.kind, metric);
   const spec = KINDS[a.kind]?.thresholds[a.rule] ?? Object.values(KINDS[a.kind]?.thresholds ?? {}).find((s) => s.metric === metric);
@@ -18,4 +31,10 @@ export function describeAlert(a: Alert): string {
   let text = t(spec?.direction === 'below' ? 'crossedBelow' : 'crossedAbove', params);
   if (a.peak !== undefined && a.value !== undefined && a.peak !== a.value) text += ` · ${t('peak', { peak: formatValue(a.peak), unit })}`;
   return text;
+}
+
+/** The rule's own explanation, when it adds something to the headline. */
+export function alertDetail(a: Alert, what = describeAlert(a)): string | null {
+  const d = a.detail?.trim();
+  return d && d !== what ? d : null;
 }

@@ -1,8 +1,56 @@
 /** The REST contract of the platform, typed with core's definitions. Same origin. */
-import type { Alert, AlertQuery, DeviceHistory, DeviceView, DistrictMeta, Health } from '@lifeline/core';
+import type { Alert, AlertAction, AlertQuery, AlertState, DeadLetter, DeadLetterCode, DeviceHistory, DeviceView, DistrictMeta, Health, Level } from '@lifeline/core';
 
 export type Meta = DistrictMeta;
 export type History = DeviceHistory;
+
+/** One step of an alert's life, from `GET /api/alerts/:id/timeline`. */
+export interface TimelineEntry {
+  at: number;
+  action: AlertAction;
+  actor?: string;
+  note?: string;
+  level: Level;
+  state: AlertState;
+}
+
+/** A maintenance window (维护静默): alerts inside it are recorded but not notified. */
+export interface Silence {
+  id: string;
+  device?: string;
+  site?: string;
+  tenant?: string;
+  from: number;
+  to: number;
+  reason: string;
+  actor: string;
+  createdAt?: number;
+}
+export type SilenceScope = { device: string } | { site: string } | { tenant: string };
+export type NewSilence = SilenceScope & { from: number; to: number; reason: string; actor: string };
+
+export interface DeadLetters {
+  total: number;
+  byCode: Partial<Record<DeadLetterCode, number>>;
+  items: DeadLetter[];
+}
+
+/** A notification's delivery state; the server owns the exact shape, so all but the basics are optional. */
+export interface NotificationRecord {
+  id?: string;
+  alert?: string;
+  alertId?: string;
+  channel?: string;
+  target?: string;
+  state?: string;
+  status?: string;
+  attempts?: number;
+  at?: number;
+  createdAt?: number;
+  deliveredAt?: number;
+  error?: string;
+  lastError?: string;
+}
 
 /** A failed request, carrying the server's `{error, details}` when it sent one. */
 export class ApiError extends Error {
@@ -18,7 +66,7 @@ export class ApiError extends Error {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), REQUEST_TIMEOUT_MS);
   try {
@@ -41,6 +89,8 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
       const details = Array.isArray(e?.details) ? e.details.map(String) : [];
       throw new ApiError(res.status, details.length ? `${msg} (${details.join('; ')})` : msg, details);
     }
+    // A DELETE may answer 204 with no body.
+    if (json === undefined && (res.status === 204 || method === 'DELETE')) return undefined as T;
     if (json === undefined) throw new ApiError(res.status, `${method} ${path}: response is not JSON`);
     return json as T;
   } catch (err) {
@@ -69,6 +119,16 @@ export const api = {
     request<Alert[]>('GET', `/api/alerts${query(q as Record<string, string | number | undefined>)}`),
   acknowledge: (id: string, actor: string, note?: string) =>
     request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/acknowledge`, note ? { actor, note } : { actor }),
+  dispatch: (id: string, actor: string, unit: string, note?: string) =>
+    request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/dispatch`, note ? { actor, unit, note } : { actor, unit }),
   resolve: (id: string, actor: string, note: string) =>
     request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/resolve`, { actor, note }),
+  close: (id: string, actor: string, note?: string) =>
+    request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/close`, note ? { actor, note } : { actor }),
+  timeline: (id: string) => request<TimelineEntry[]>('GET', `/api/alerts/${encodeURIComponent(id)}/timeline`),
+  silences: () => request<Silence[]>('GET', '/api/silences'),
+  silence: (s: NewSilence) => request<Silence>('POST', '/api/silences', s),
+  unsilence: (id: string) => request<unknown>('DELETE', `/api/silences/${encodeURIComponent(id)}`),
+  notifications: (limit = 200) => request<NotificationRecord[] | { items: NotificationRecord[] }>('GET', `/api/notifications${query({ limit })}`),
+  deadLetters: (limit = 200) => request<DeadLetters>('GET', `/api/dead-letters${query({ limit })}`),
 };

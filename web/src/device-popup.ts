@@ -1,8 +1,9 @@
-/** The content of a device's map popup: identity, latest values and a 60-minute chart. */
+/** The content of a device's map popup: identity, latest values, a 60-minute chart and 维护静默. */
 import { LEVEL_COLORS, type DeviceView } from '@lifeline/core';
 import { api } from './api.js';
 import { h } from './dom.js';
 import { historyChart } from './history-chart.js';
+import { silenceControls, type SilenceBook } from './silences.js';
 import { formatTime, formatValue, kindLabel, levelLabel, metricLabel, statusLabel, t } from './i18n.js';
 
 export const HISTORY_MINUTES = 60;
@@ -13,9 +14,14 @@ export class DevicePopupContent {
   private readonly latest = h('div', { class: 'popup-latest' });
   private readonly head = h('div', { class: 'popup-head' });
   private readonly chart = h('div', { class: 'popup-chart' }, t('popupLoading'));
+  private readonly silence = h('div', { class: 'popup-silence-wrap' });
   private disposed = false;
+  private unsubscribe: (() => void) | null = null;
 
-  constructor(private device: DeviceView) {
+  constructor(
+    private device: DeviceView,
+    private readonly silences?: SilenceBook,
+  ) {
     this.root.dataset.device = device.id;
     this.root.append(
       this.head,
@@ -23,8 +29,12 @@ export class DevicePopupContent {
       this.latest,
       h('div', { class: 'popup-section' }, t('popupHistory')),
       this.chart,
+      this.silence,
     );
     this.render();
+    this.renderSilence();
+    // The form in progress is kept; only a change of the silences redraws the block.
+    this.unsubscribe = silences?.onChange(() => this.renderSilence()) ?? null;
     void this.loadHistory();
   }
 
@@ -39,6 +49,12 @@ export class DevicePopupContent {
 
   dispose(): void {
     this.disposed = true;
+    this.unsubscribe?.();
+  }
+
+  private renderSilence(): void {
+    if (!this.silences || this.disposed) return;
+    this.silence.replaceChildren(silenceControls(this.device, this.silences, () => this.renderSilence()));
   }
 
   /** Reloads the chart, e.g. after a language change or on demand. */

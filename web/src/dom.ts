@@ -21,7 +21,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 const TOAST_MS = 6_000;
 
 /** A transient message in the corner, for failed actions and loads. */
-export function toast(message: string, kind: 'error' | 'info' = 'error'): void {
+export function toast(message: string, kind: 'error' | 'info' | 'ok' = 'error'): void {
   let box = document.getElementById('toasts');
   if (!box) {
     box = h('div', { id: 'toasts', role: 'status', 'aria-live': 'polite' });

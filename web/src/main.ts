@@ -1,20 +1,27 @@
-/** Wires the dashboard: header, map, alert panel, socket, sound and language. */
+/** Wires the dashboard: header, map, alert panel and detail, silences, dead letters, socket, sound and language. */
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles.css';
 import { LEVEL_COLORS, LEVELS, type Alert, type DevicePatch, type Level } from '@lifeline/core';
+import { AlertDetailView } from './alert-detail.js';
 import { AlertPanel } from './alert-panel.js';
 import { AlertStore } from './alert-store.js';
+import { alertTitle } from './alert-text.js';
 import { api, ApiError } from './api.js';
 import { loadBoundaries } from './basemap.js';
+import { showDeadLetters } from './dead-letters.js';
 import { h, toast } from './dom.js';
 import { getLang, levelLabel, onLangChange, setLang, statusLabel, t, translateStatic } from './i18n.js';
 import { MapView, STATUS_COLORS } from './map-view.js';
-import { askResolveNote } from './resolve-dialog.js';
+import { askClose, askDispatch, askResolveNote } from './resolve-dialog.js';
 import { settings } from './settings.js';
+import { showSilences, SilenceBook } from './silences.js';
 import { SocketManager, type ConnectionState } from './socket-manager.js';
 import { AlarmSound } from './sound.js';
 
 const RETRY_LOAD_MS = 5_000;
+/** Resolved alerts fetched for the 待销号 tab. */
+const RESOLVED_LIMIT = 2_000;
+const DEAD_LETTER_POLL_MS = 30_000;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -22,32 +29,79 @@ async function main(): Promise<void> {
   document.documentElement.lang = getLang() === 'zh' ? 'zh-CN' : 'en';
   translateStatic();
 
+  // Open alerts drive the map, the sound and the counters; resolved ones wait for 销号 in their own tab.
   const store = new AlertStore();
+  const resolvedStore = new AlertStore((state) => state === 'resolved');
+  const detail = new AlertDetailView();
+  const silences = new SilenceBook();
   const sound = new AlarmSound();
-  const mapView = new MapView($('map'), await loadBoundaries());
+  const mapView = new MapView($('map'), await loadBoundaries(), silences);
+  const tenantNames = new Map<string, string>();
+  let deadLetterTotal: number | null = null;
   let connection: ConnectionState = 'connecting';
   let firstLoadDone = false;
   let devicePatchesDuringResync: DevicePatch[] | null = null;
 
-  const panel = new AlertPanel($('alert-panel'), store, {
-    async acknowledge(a) {
-      try {
-        store.apply(await api.acknowledge(a.id, settings.actor));
-      } catch (err) {
-        actionFailed(err);
-      }
+  /** Every alert change goes to both stores (each keeps its states) and to an open detail view. */
+  const applyAlert = (a: Alert) => {
+    store.apply(a);
+    resolvedStore.apply(a);
+    detail.update(a);
+  };
+  const subject = (a: Alert) => `${levelLabel(a.level)} · ${alertTitle(a)}`;
+  const attempt = async (change: () => Promise<Alert>) => {
+    try {
+      applyAlert(await change());
+    } catch (err) {
+      actionFailed(err);
+    }
+  };
+
+  const panel = new AlertPanel($('alert-panel'), { open: store, resolved: resolvedStore }, {
+    acknowledge: (a) => attempt(() => api.acknowledge(a.id, settings.actor)),
+    async dispatch(a) {
+      const d = await askDispatch(subject(a));
+      if (d) await attempt(() => api.dispatch(a.id, settings.actor, d.unit, d.note));
     },
     async resolve(a) {
-      const note = await askResolveNote(`${levelLabel(a.level)} · ${a.name}`);
-      if (note === null) return;
-      try {
-        store.apply(await api.resolve(a.id, settings.actor, note));
-      } catch (err) {
-        actionFailed(err);
-      }
+      const note = await askResolveNote(subject(a));
+      if (note !== null) await attempt(() => api.resolve(a.id, settings.actor, note));
     },
+    async close(a) {
+      const note = await askClose(subject(a));
+      if (note !== null) await attempt(() => api.close(a.id, settings.actor, note || undefined));
+    },
+    details: (a) => detail.show(a),
     select: (a) => mapView.showDevice(a.device, a),
   });
+
+  // --- map tools: silences and dead letters --------------------------------
+  const silencesBtn = h('button', { type: 'button', class: 'btn map-tool', id: 'silences-open', 'data-testid': 'silences-open' });
+  const deadLettersBtn = h('button', { type: 'button', class: 'btn map-tool', id: 'dead-letters-open', 'data-testid': 'dead-letters-open' });
+  $('map-tools').replaceChildren(silencesBtn, deadLettersBtn);
+  const renderTools = () => {
+    const n = silences.active().length;
+    silencesBtn.replaceChildren(t('silences'), h('span', { class: `tool-n${n ? ' has' : ''}` }, String(n)));
+    deadLettersBtn.replaceChildren(
+      t('deadLetters'),
+      h('span', { class: `tool-n${deadLetterTotal ? ' warn' : ''}` }, deadLetterTotal === null ? '—' : String(deadLetterTotal)),
+    );
+  };
+  const setDeadLetterTotal = (n: number) => {
+    deadLetterTotal = n;
+    renderTools();
+  };
+  silencesBtn.addEventListener('click', () =>
+    showSilences(silences, (id) => mapView.getDevice(id)?.name, (id) => tenantNames.get(id)),
+  );
+  deadLettersBtn.addEventListener('click', () => showDeadLetters(setDeadLetterTotal));
+  silences.onChange(renderTools);
+  const pollDeadLetters = () =>
+    api.deadLetters(1).then((dl) => setDeadLetterTotal(dl.total), (err: unknown) => console.warn('dead letters unavailable', err));
+  void pollDeadLetters();
+  setInterval(() => void pollDeadLetters(), DEAD_LETTER_POLL_MS);
+  silences.start();
+  renderTools();
 
   function actionFailed(err: unknown): void {
     toast(t('actionFailed', { msg: (err as Error).message }));
@@ -90,7 +144,6 @@ async function main(): Promise<void> {
     $('stat-online').textContent = String(online);
     $('stat-alert').textContent = String(alerting);
     $('stat-offline').textContent = String(offline);
-    $('panel-total').textContent = String(store.size);
   };
 
   const renderLegend = () => {
@@ -145,18 +198,25 @@ async function main(): Promise<void> {
 
   async function resyncOnce(): Promise<void> {
     store.beginResync();
+    resolvedStore.beginResync();
     devicePatchesDuringResync = [];
     try {
-      const [devices, alerts] = await Promise.all([api.devices(), api.alerts({ state: 'open' })]);
+      const [devices, alerts, resolved] = await Promise.all([
+        api.devices(),
+        api.alerts({ state: 'open' }),
+        api.alerts({ state: 'resolved', limit: RESOLVED_LIMIT }),
+      ]);
       mapView.setDevices(devices);
       const replay = devicePatchesDuringResync ?? [];
       devicePatchesDuringResync = null;
       if (replay.length) mapView.patchDevices(replay);
       store.finishResync(alerts);
+      resolvedStore.finishResync(resolved);
       firstLoadDone = true;
       renderStats();
     } catch (err) {
       store.cancelResync();
+      resolvedStore.cancelResync();
       devicePatchesDuringResync = null;
       toast(t('loadFailed', { msg: (err as Error).message }));
       setTimeout(() => void resync(), RETRY_LOAD_MS);
@@ -164,7 +224,7 @@ async function main(): Promise<void> {
   }
 
   const socket = new SocketManager({
-    onAlert: (a: Alert) => store.apply(a),
+    onAlert: applyAlert,
     onDevicePatches: (patches) => {
       devicePatchesDuringResync?.push(...patches);
       mapView.patchDevices(patches);
@@ -183,6 +243,7 @@ async function main(): Promise<void> {
     .then((meta) => {
       $('district-name').textContent = meta.district.name;
       panel.setTowns(meta.towns);
+      for (const tn of meta.tenants) tenantNames.set(tn.id, tn.name);
     })
     .catch((err: unknown) => console.warn('meta unavailable', err));
   await resync();
@@ -193,6 +254,8 @@ async function main(): Promise<void> {
     renderLegend();
     panel.refreshLanguage();
     mapView.refreshLanguage();
+    detail.refreshLanguage();
+    renderTools();
   });
   renderControls();
   renderLegend();
@@ -204,6 +267,7 @@ async function main(): Promise<void> {
       deviceCount: () => mapView.deviceCount,
       renderedDeviceCount: () => mapView.renderedDeviceCount(),
       alerts: () => store.sorted(),
+      resolvedAlerts: () => resolvedStore.sorted(),
       connection: () => connection,
       ready: () => mapView.whenReady(),
     }),

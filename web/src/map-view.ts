@@ -9,6 +9,7 @@ import { LEVEL_COLORS, levelRank, type DevicePatch, type DeviceView } from '@lif
 import { baseStyle, featureBounds, HOME_DISTRICT, labelPoint, type Boundaries } from './basemap.js';
 import { DevicePopupContent } from './device-popup.js';
 import { h } from './dom.js';
+import type { SilenceBook } from './silences.js';
 
 export const STATUS_COLORS = { normal: '#2ecc71', offline: '#7b8794', unknown: '#c9d1d9' } as const;
 const ALERT_WITHOUT_LEVEL = '#f5821f';
@@ -52,7 +53,11 @@ export class MapView {
   private readonly clusterMarkers = new Map<number, maplibregl.Marker>();
   private sourceLoaded = false;
 
-  constructor(container: HTMLElement, boundaries: Boundaries) {
+  constructor(
+    container: HTMLElement,
+    boundaries: Boundaries,
+    private readonly silences?: SilenceBook,
+  ) {
     const home = boundaries.features.filter((f) => f.properties.name === HOME_DISTRICT);
     const all = featureBounds(boundaries.features);
     this.map = new maplibregl.Map({
@@ -286,7 +291,7 @@ export class MapView {
   private openPopup(d: DeviceView): void {
     this.popupContent?.dispose();
     this.popup?.remove();
-    const content = new DevicePopupContent(d);
+    const content = new DevicePopupContent(d, this.silences);
     this.popupContent = content;
     const popup = new maplibregl.Popup({ className: 'device-popup', maxWidth: '320px', offset: 12, focusAfterOpen: false })
       .setLngLat([d.lon, d.lat])

@@ -1,49 +1,54 @@
-/** The small modal that asks for the 处置情况 note before an alert is resolved. */
-import { Note } from '@lifeline/core';
-import { h } from './dom.js';
+/** The questions asked before an alert changes hands: 处置完成 (a note is required), 派单 (a unit), 销号. */
+import { Actor, Note } from '@lifeline/core';
+import { askForm } from './form-dialog.js';
 import { t } from './i18n.js';
 
 const NOTE_MAX = (Note as { maxLength?: number }).maxLength ?? 500;
+const UNIT_MAX = (Actor as { maxLength?: number }).maxLength ?? 64;
 
 /** Resolves with the trimmed note, or null when the operator cancels. */
-export function askResolveNote(subject: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    const textarea = h('textarea', { rows: 4, maxlength: NOTE_MAX, placeholder: t('resolvePlaceholder'), name: 'note', 'aria-required': 'true' });
-    const error = h('div', { class: 'dialog-error', role: 'alert' });
-    const cancel = h('button', { type: 'button', class: 'btn' }, t('cancel'));
-    const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('submit'));
-    const form = h(
-      'form',
-      { method: 'dialog' },
-      h('h3', {}, t('resolveTitle')),
-      h('div', { class: 'dialog-subject' }, subject),
-      h('label', {}, t('resolveHint'), textarea),
-      error,
-      h('div', { class: 'dialog-actions' }, cancel, submit),
-    );
-    const dialog = h('dialog', { class: 'resolve-dialog' }, form);
-    let settled = false;
-    const done = (value: string | null) => {
-      if (settled) return;
-      settled = true;
-      dialog.close();
-      dialog.remove();
-      resolve(value);
-    };
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      const note = textarea.value.trim();
-      if (!note) {
-        error.textContent = t('noteRequired');
-        textarea.focus();
-        return;
-      }
-      done(note);
-    });
-    cancel.addEventListener('click', () => done(null));
-    dialog.addEventListener('close', () => done(null));
-    document.body.append(dialog);
-    dialog.showModal();
-    textarea.focus();
+export async function askResolveNote(subject: string): Promise<string | null> {
+  const v = await askForm({
+    className: 'resolve-dialog',
+    title: t('resolveTitle'),
+    subject,
+    fields: [{ name: 'note', label: t('resolveHint'), kind: 'textarea', rows: 4, maxLength: NOTE_MAX, placeholder: t('resolvePlaceholder'), required: t('noteRequired') }],
   });
+  return v ? v.note! : null;
+}
+
+/** The responsible unit (责任单位) and an optional instruction, or null. */
+export async function askDispatch(subject: string): Promise<{ unit: string; note?: string } | null> {
+  const v = await askForm({
+    className: 'dispatch-dialog',
+    title: t('dispatchTitle'),
+    subject,
+    fields: [
+      {
+        name: 'unit',
+        label: t('dispatchUnit'),
+        kind: 'text',
+        maxLength: UNIT_MAX,
+        placeholder: t('dispatchUnitPlaceholder'),
+        suggestions: t('unitSuggestions').split('|'),
+        required: t('unitRequired'),
+      },
+      { name: 'note', label: t('dispatchNote'), kind: 'textarea', maxLength: NOTE_MAX, placeholder: t('dispatchNotePlaceholder') },
+    ],
+    submitLabel: t('dispatch'),
+  });
+  return v ? { unit: v.unit!, ...(v.note ? { note: v.note } : {}) } : null;
+}
+
+/** An optional sign-off remark; null when cancelled, '' when none was given. */
+export async function askClose(subject: string): Promise<string | null> {
+  const v = await askForm({
+    className: 'close-dialog',
+    title: t('closeTitle'),
+    subject,
+    hint: t('closeHint'),
+    fields: [{ name: 'note', label: t('remark'), kind: 'textarea', maxLength: NOTE_MAX, placeholder: t('closePlaceholder') }],
+    submitLabel: t('closeAlert'),
+  });
+  return v ? v.note ?? '' : null;
 }
