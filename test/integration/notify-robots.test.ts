@@ -1,0 +1,135 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import mqtt from 'mqtt';
+import type { Alert, NotificationView } from '@lifeline/core';
+import { loadRegistry } from '@lifeline/core/node';
+import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { uniqueDbName, uniqueName } from '../support/services.js';
+import { waitFor } from '../support/wait.js';
+import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
+
+const registry = loadRegistry(new URL('../../data/qingxin-registry.json', import.meta.url).pathname);
+const panel = [...registry.byId.values()].find((d) => d.kind === 'fire_panel')!;
+
+interface Received {
+  path: string;
+  body: Record<string, unknown>;
+  status: number;
+}
+
+/**
+ * A real HTTP receiver playing three targets: a generic webhook that refuses
+ * its first message with 400, a WeCom robot that answers 503 once, and a
+ * DingTalk robot that answers errcode 130101 (sending too fast) once.
+ */
+function receiver() {
+  const got: Received[] = [];
+  const seen = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      const n = (seen.get(req.url!) ?? 0) + 1;
+      seen.set(req.url!, n);
+      let status = 200;
+      let reply: unknown = { errcode: 0, errmsg: 'ok' };
+      if (req.url === '/webhook' && n === 1) status = 400;
+      if (req.url === '/wecom' && n === 1) status = 503;
+      if (req.url === '/dingtalk' && n === 1) reply = { errcode: 130101, errmsg: 'send too fast' };
+      got.push({ path: req.url!, body: JSON.parse(raw), status });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+    });
+  });
+  return {
+    got,
+    start: () => new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as { port: number }).port}`))),
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe('notifications to robots and a webhook', () => {
+  const influxUrl = inject('influxUrl');
+  const rx = receiver();
+  let broker: PrivateBroker;
+  let platform: Platform;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    broker = await startPrivateBroker();
+    const base = await rx.start();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-notify-'));
+    platform = await startPlatform({
+      port: 0,
+      host: '127.0.0.1',
+      mqttUrl: broker.url,
+      influxUrl,
+      influxDb: uniqueDbName('notify'),
+      mqttClientId: uniqueName('ingest'),
+      logLevel: 'error',
+      dataDir,
+      publicUrl: 'http://duty.example',
+      escalationMinutes: { red: 0.05, orange: 1, yellow: 1, blue: 1 },
+      notifyWebhookUrl: `${base}/webhook`,
+      notifyWecomUrl: `${base}/wecom`,
+      notifyDingtalkUrl: `${base}/dingtalk`,
+    });
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    await broker?.stop();
+    await rx.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('notifies each target in its format, retries 503 and errcode, gives up a 400, and escalates an unacknowledged red alert', async () => {
+    const device = await mqtt.connectAsync(broker.url, { clientId: uniqueName('panel') });
+    await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '1-1-001' }), { qos: 1 });
+    await device.endAsync();
+    const alert = await waitFor(async () => ((await (await fetch(`${platform.httpUrl}/api/alerts?state=open`)).json()) as Alert[])[0], { what: 'the fire alert' });
+
+    // raised: webhook refused (given up), wecom after a 503, dingtalk after an errcode
+    const ok = (p: string, escalated: boolean) =>
+      rx.got.find((g) => g.path === p && g.status === 200 && JSON.stringify(g.body).includes('升级督办') === escalated && (p !== '/dingtalk' || g !== rx.got.find((x) => x.path === p)));
+    await waitFor(() => ok('/wecom', false) && ok('/dingtalk', false), { what: 'the raised message on both robots', timeoutMs: 15_000 });
+
+    const wecom = ok('/wecom', false)!.body as { msgtype: string; markdown: { content: string } };
+    expect(wecom.msgtype).toBe('markdown');
+    expect(wecom.markdown.content).toContain('红色预警');
+    expect(wecom.markdown.content).toContain(panel.town);
+    expect(wecom.markdown.content).toContain(panel.name);
+    expect(wecom.markdown.content).toContain('火警');
+    expect(wecom.markdown.content).toContain(`http://duty.example/?alert=${alert.id}`);
+    const ding = ok('/dingtalk', false)!.body as { msgtype: string; markdown: { title: string; text: string } };
+    expect(ding.msgtype).toBe('markdown');
+    expect(ding.markdown.title).toContain('红色预警');
+    expect(ding.markdown.text).toContain(`http://duty.example/?alert=${alert.id}`);
+    const hook = rx.got.find((g) => g.path === '/webhook')!.body as { alert: Alert; reason: string };
+    expect(hook).toMatchObject({ reason: 'raised', alert: { id: alert.id, level: 'red' } });
+
+    // 3 s unacknowledged: escalated, the alert event says so, each target gets an escalation message
+    await waitFor(() => ok('/wecom', true) && ok('/dingtalk', true) && rx.got.find((g) => g.path === '/webhook' && g.status === 200), {
+      what: 'the escalation messages',
+      timeoutMs: 15_000,
+    });
+    const escalated = (await (await fetch(`${platform.httpUrl}/api/alerts/${alert.id}`)).json()) as Alert;
+    expect(escalated.escalations).toBeGreaterThanOrEqual(1);
+    expect(escalated.escalatedAt! - escalated.raisedAt).toBeGreaterThanOrEqual(3000);
+    expect((rx.got.find((g) => g.path === '/webhook' && g.status === 200)!.body as { escalated: boolean }).escalated).toBe(true);
+
+    const notes = (await (await fetch(`${platform.httpUrl}/api/notifications?limit=50`)).json()) as { items: NotificationView[]; failed: number };
+    const raised = notes.items.filter((n) => n.alertId === alert.id && n.reason === 'raised');
+    expect(raised.find((n) => n.channel === 'webhook')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(raised.find((n) => n.channel === 'webhook')!.lastError).toMatch(/HTTP 400/);
+    expect(raised.find((n) => n.channel === 'wecom')).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(raised.find((n) => n.channel === 'dingtalk')).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(notes.failed).toBeGreaterThanOrEqual(1);
+
+    const timeline = (await (await fetch(`${platform.httpUrl}/api/alerts/${alert.id}/timeline`)).json()) as { action: string; actor?: string }[];
+    expect(timeline.map((e) => e.action).slice(0, 2)).toEqual(['raised', 'escalated']);
+    expect(timeline[1]!.actor).toBe('system');
+  });
+});
