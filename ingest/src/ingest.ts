@@ -1,12 +1,20 @@
 import type { Device, Signal } from '@lifeline/core';
-import { logger, type InfluxWriter, type LoadedRegistry } from '@lifeline/core/node';
+import { logger, type InfluxTarget, type InfluxWriter, type LoadedRegistry } from '@lifeline/core/node';
 import { DeadLetters } from './dead-letters.js';
 import { MqttSource } from './mqtt-source.js';
 import { parseMessage } from './parse.js';
 import { deviceTags, eventLine, statusLine, telemetryLine, telemetrySeries } from './points.js';
+import { learnBaselines } from './rules/baseline-learn.js';
 import { RuleEngine } from './rules/engine.js';
+import { loadRulesFile, RulesWatcher } from './rules/rules-file.js';
+import { RuleStateFile } from './rules/state-file.js';
 
 const log = logger('ingest');
+
+/** How often rule state (durations in progress, baselines …) is written to disk. */
+export const RULE_STATE_SAVE_MS = 5000;
+/** Longest start-up waits to learn the enterprises' baselines from InfluxDB. */
+export const BASELINE_LEARN_TIMEOUT_MS = 15_000;
 
 export interface IngestOptions {
   mqtt: { url: string; clientId: string; username?: string; password?: string; shareGroup?: string };
@@ -18,6 +26,12 @@ export interface IngestOptions {
   onDeviceChange?: (deviceId: string) => void;
   /** Above this many buffered lines, acks to the broker are held until the writer catches up. */
   highWaterLines?: number;
+  /**
+   * The rules file (validated at start, reloaded when it changes), the directory
+   * where rule state is kept across restarts, and the InfluxDB to learn power
+   * baselines from. Without it: the built-in rules, nothing persisted.
+   */
+  rules?: { path: string; stateDir: string; influx?: InfluxTarget };
 }
 
 export interface Latest {
@@ -45,11 +59,15 @@ export class Ingest {
   readonly latest = new Map<string, Latest>();
   readonly stats: IngestStats = { received: 0, accepted: 0, readings: 0, events: 0, rejected: 0 };
   private readonly tags = new Map<string, { tags: Record<string, string>; series: string }>();
+  private ruleState: RuleStateFile | null = null;
+  private rulesWatcher: RulesWatcher | null = null;
+  private saveTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: IngestOptions) {
     this.deadLetters = new DeadLetters(opts.deadLetterMax);
     const lookup = (id: string) => opts.registry.byId.get(id);
-    this.rules = new RuleEngine({ lookup, onSignal: opts.onSignal });
+    const tenantOf = (id: string) => opts.registry.tenantsById.get(id);
+    this.rules = new RuleEngine({ lookup, tenantOf, onSignal: opts.onSignal });
     const high = opts.highWaterLines ?? 100_000;
     this.source = new MqttSource({
       ...opts.mqtt,
@@ -59,6 +77,7 @@ export class Ingest {
   }
 
   async start(): Promise<void> {
+    if (this.opts.rules) await this.startRules(this.opts.rules);
     this.rules.start();
     await this.source.start();
     log.info({ devices: this.opts.registry.byId.size, topic: this.source.topic }, 'ingest started');
@@ -67,7 +86,59 @@ export class Ingest {
   async stop(): Promise<void> {
     await this.source.stop();
     this.rules.stop();
+    this.rulesWatcher?.stop();
+    this.rulesWatcher = null;
+    if (this.saveTimer) clearInterval(this.saveTimer);
+    this.saveTimer = null;
+    this.saveRuleState();
     await this.opts.writer.drain();
+  }
+
+  /** Writes the rule state now (also done every few seconds and at stop). */
+  saveRuleState(): void {
+    if (!this.ruleState) return;
+    try {
+      this.ruleState.save(this.rules.snapshot());
+    } catch (err) {
+      log.error({ err, file: this.ruleState.file }, 'cannot save rule state');
+    }
+  }
+
+  /** Rules file (fatal if invalid), saved state, baselines from history (a warning if it fails), then the watcher. */
+  private async startRules(cfg: NonNullable<IngestOptions['rules']>): Promise<void> {
+    this.rules.setRules(loadRulesFile(cfg.path));
+    this.ruleState = new RuleStateFile(cfg.stateDir);
+    const snap = this.ruleState.load();
+    if (snap) {
+      this.rules.restore(snap);
+      log.info({ entries: snap.state.length, savedAt: new Date(snap.savedAt).toISOString() }, 'rule state restored');
+    }
+    if (cfg.influx) await this.learnBaselines(cfg.influx);
+    this.rulesWatcher = new RulesWatcher(cfg.path, (rules) => this.rules.setRules(rules));
+    this.rulesWatcher.start();
+    this.saveTimer = setInterval(() => this.saveRuleState(), RULE_STATE_SAVE_MS);
+    this.saveTimer.unref();
+  }
+
+  private async learnBaselines(influx: InfluxTarget): Promise<void> {
+    const rule = this.rules.currentRules.rules.find((r) => r.type === 'power_baseline' && r.enabled !== false);
+    if (!rule || rule.type !== 'power_baseline') return;
+    const reg = this.opts.registry;
+    const meters = reg.devices.filter((d) => d.kind === 'power' && reg.tenantsById.get(d.tenant)?.enterprise);
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const learned = await Promise.race([
+        learnBaselines(influx, meters, { weeks: rule.learnWeeks, now: Date.now(), utcOffsetH: this.rules.currentRules.schedules.default.utcOffsetH }),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${BASELINE_LEARN_TIMEOUT_MS} ms`)), BASELINE_LEARN_TIMEOUT_MS))),
+      ]);
+      this.rules.applyBaselines(learned);
+      log.info({ enterprises: learned.size, ms: Date.now() - started }, 'power baselines learned from history');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not learn power baselines from InfluxDB; they build up from live data');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** One message from the broker; never throws. */

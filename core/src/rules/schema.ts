@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import { validator } from '../validate.js';
 import { DeviceKindSchema, LevelSchema, LevelValues } from '../schemas/device.js';
 import { EVENT_TYPES } from '../schemas/event.js';
@@ -91,7 +91,9 @@ export const EventRule = Type.Object(
   {
     ...common,
     type: Type.Literal('event'),
-    levels: Type.Partial(Type.Record(EventTypeSchema, LevelSchema)),
+    levels: Type.Object(Object.fromEntries(EVENT_TYPES.map((t) => [t, Type.Optional(LevelSchema)])) as Record<(typeof EVENT_TYPES)[number], TOptional<typeof LevelSchema>>, {
+      additionalProperties: false,
+    }),
     clearOn: Type.Array(EventTypeSchema, { maxItems: 16 }),
     disabledAfterS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     disabledLevel: Type.Optional(LevelSchema),

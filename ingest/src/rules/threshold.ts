@@ -1,6 +1,6 @@
-import { LEVELS, levelRank, type Level, type ThresholdSpec } from '@lifeline/core';
+import { LEVELS, levelRank, type Level, type LevelValues, type ThresholdSpec } from '@lifeline/core';
 
-const ASCENDING: Level[] = [...LEVELS].reverse(); // blue … red
+export const ASCENDING: Level[] = [...LEVELS].reverse(); // blue … red
 
 /** Is `value` at or past `bound` in the rule's direction? */
 function reaches(spec: ThresholdSpec, value: number, bound: number): boolean {
@@ -39,3 +39,60 @@ export function nextLevel(spec: ThresholdSpec, current: Level | null, value: num
 export function boundOf(spec: ThresholdSpec, level: Level): number | undefined {
   return spec.levels[level];
 }
+
+/** Persisted state of one threshold condition: its level and since when (event time) each bound has been reached. */
+export interface ThresholdState {
+  level: Level | null;
+  since?: Partial<Record<Level, number>>;
+}
+
+/**
+ * Like `nextLevel`, but a level with a duration (`durationS[level]`, seconds)
+ * is entered only once its bound has been reached continuously that long in
+ * event time. Mutates `st` and returns the new level.
+ */
+export function stepThreshold(spec: ThresholdSpec & { durationS?: LevelValues }, st: ThresholdState, value: number, ts: number): Level | null {
+  if (!spec.durationS) return (st.level = nextLevel(spec, st.level, value));
+  const since = (st.since ??= {});
+  let entered: Level | null = null;
+  for (const l of ASCENDING) {
+    const bound = spec.levels[l];
+    if (bound === undefined) continue;
+    if (!reaches(spec, value, bound)) {
+      delete since[l];
+      continue;
+    }
+    const s = (since[l] ??= ts);
+    if (ts - s >= (spec.durationS[l] ?? 0) * 1000) entered = l;
+  }
+  const held = st.level ? highest(spec, value, holds, st.level) : null;
+  st.level = levelRank(entered) >= levelRank(held) ? entered : held;
+  if (!Object.keys(since).length) delete st.since;
+  return st.level;
+}
+
+/** The most severe level whose bound `x` reaches (bounds rising with severity), or null. */
+export function levelAtLeast(levels: LevelValues, x: number): Level | null {
+  let out: Level | null = null;
+  for (const l of ASCENDING) {
+    const b = levels[l];
+    if (b !== undefined && x >= b) out = l;
+  }
+  return out;
+}
+
+export function maxLevel(a: Level | null, b: Level | null): Level | null {
+  return levelRank(a) >= levelRank(b) ? a : b;
+}
+
+/** "45 秒", "12 分钟", "3.5 小时", "2 天". */
+export function zhDuration(ms: number): string {
+  const s = Math.max(0, ms / 1000);
+  if (s < 90) return `${Math.round(s)} 秒`;
+  if (s < 5400) return `${Math.round(s / 60)} 分钟`;
+  if (s < 172_800) return `${Number((s / 3600).toFixed(1))} 小时`;
+  return `${Number((s / 86_400).toFixed(1))} 天`;
+}
+
+/** Numbers in details: at most 3 decimals, no trailing zeros. */
+export const fmt = (x: number): string => String(Number(x.toFixed(Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 1 ? 1 : 3)));
