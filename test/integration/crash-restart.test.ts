@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import mqtt from 'mqtt';
+import type { Alert, Config } from '@lifeline/core';
+import { influxQuery, loadRegistry } from '@lifeline/core/node';
+import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
+import { waitFor } from '../support/wait.js';
+import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
+
+const registry = loadRegistry(path.join(REPO_ROOT, 'data/qingxin-registry.json'));
+const panel = [...registry.byId.values()].find((d) => d.kind === 'fire_panel')!;
+const gas = [...registry.byId.values()].find((d) => d.kind === 'gas')!;
+
+/** The platform in a child process of its own, so it can be killed without any flush. */
+function startChild(dir: string, overrides: Partial<Config>): Promise<{ child: ChildProcess; httpUrl: string }> {
+  const script = path.join(dir, 'run-platform.mts');
+  writeFileSync(
+    script,
+    [
+      `import { startPlatform } from ${JSON.stringify(path.join(REPO_ROOT, 'server/src/platform.ts'))};`,
+      `const p = await startPlatform(JSON.parse(process.env.LIFELINE_OVERRIDES!));`,
+      'process.stdout.write(`READY ${p.httpUrl}\\n`);',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: REPO_ROOT,
+    // Packages resolve to their sources, as in the tests.
+    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(REPO_ROOT, 'test/tsconfig.json'), LIFELINE_OVERRIDES: JSON.stringify(overrides) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`platform child did not start: ${err}${out}`)), 60_000);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /READY (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, httpUrl: m[1]! });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`platform child exited ${code}: ${err}${out}`)));
+  });
+}
+
+describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
+  const influxUrl = inject('influxUrl');
+  const db = uniqueDbName('crash');
+  const clientId = uniqueName('ingest');
+  let broker: PrivateBroker;
+  let dir: string;
+  let robotUp = false;
+  const got: { body: { markdown: { content: string } } }[] = [];
+  let robot: Server;
+  let robotUrl = '';
+  let child: ChildProcess | null = null;
+  let platform: Platform | null = null;
+
+  beforeAll(async () => {
+    broker = await startPrivateBroker();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-crash-'));
+    robot = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        // Down (503) before the crash, so the messages are still in the outbox when the process dies.
+        if (!robotUp) return void res.writeHead(503).end('down');
+        got.push({ body: JSON.parse(raw) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0,"errmsg":"ok"}');
+      });
+    });
+    await new Promise<void>((r) => robot.listen(0, '127.0.0.1', () => r()));
+    robotUrl = `http://127.0.0.1:${(robot.address() as { port: number }).port}/wecom`;
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await platform?.stop();
+    await broker?.stop();
+    await new Promise((r) => robot.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loses no alert, no escalation deadline and no notification', async () => {
+    const overrides: Partial<Config> = {
+      port: 0,
+      host: '127.0.0.1',
+      mqttUrl: broker.url,
+      influxUrl,
+      influxDb: db,
+      mqttClientId: clientId,
+      logLevel: 'error',
+      dataDir: path.join(dir, 'data'),
+      notifyWecomUrl: robotUrl,
+      escalationMinutes: { red: 0.2, orange: 1, yellow: 1, blue: 1 }, // 12 s
+      dispatchOverdueMinutes: 10,
+    };
+    const started = await startChild(dir, overrides);
+    child = started.child;
+    const api = (p: string, body?: unknown) =>
+      fetch(`${started.httpUrl}${p}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {});
+
+    const device = await mqtt.connectAsync(broker.url, { clientId: uniqueName('dev') });
+    await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '3-1-007' }), { qos: 1 });
+    await device.publishAsync(`lifeline/v1/${gas.tenant}/${gas.id}/telemetry`, JSON.stringify({ values: { ch4: 60 } }), { qos: 1 });
+    await device.endAsync();
+    const open = await waitFor(async () => {
+      const a = (await (await api('/api/alerts?state=open')).json()) as Alert[];
+      return a.length === 2 ? a : null;
+    }, { what: 'two open alerts in the child' });
+    const fire = open.find((a) => a.device === panel.id)!;
+    const leak = open.find((a) => a.device === gas.id)!;
+    expect((await api(`/api/alerts/${leak.id}/dispatch`, { actor: '值班员王五', unit: '清新区燃气公司' })).status).toBe(200);
+    // The raise of the fire alert is written to the log within milliseconds; be sure it is there before the kill.
+    await waitFor(async () => {
+      const s = await influxQuery({ url: influxUrl, db }, `SELECT count("json") FROM "alert_event" WHERE "alert_id" = '${fire.id}'`);
+      return s.length > 0;
+    }, { what: 'the fire alert in the alert log' });
+    await waitFor(async () => {
+      const n = (await (await api('/api/notifications')).json()) as { items: { attempts: number }[] };
+      return n.items.length === 2 && n.items.every((i) => i.attempts >= 1);
+    }, { what: 'both raise messages tried once (robot down)' });
+
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    robotUp = true;
+
+    platform = await startPlatform(overrides);
+    const after = (await (await fetch(`${platform.httpUrl}/api/alerts?state=open`)).json()) as Alert[];
+    expect(after.find((a) => a.id === fire.id)).toMatchObject({ state: 'raised', level: 'red', escalations: 0 });
+    expect(after.find((a) => a.id === leak.id)).toMatchObject({ state: 'dispatched', dispatchedTo: '清新区燃气公司' });
+
+    // The raise messages pending in the outbox at the kill arrive after the restart.
+    await waitFor(() => got.filter((g) => !g.body.markdown.content.includes('升级督办')).length >= 2, { what: 'the pending raise messages', timeoutMs: 15_000 });
+    const raisedFor = (a: Alert) => got.some((g) => g.body.markdown.content.includes(`?alert=${a.id}`) && !g.body.markdown.content.includes('升级督办'));
+    expect(raisedFor(fire) && raisedFor(leak)).toBe(true);
+
+    // The fire alert escalates 12 s after it was raised, counted from its persisted raisedAt across the kill.
+    const escalated = await waitFor(async () => {
+      const a = (await (await fetch(`${platform!.httpUrl}/api/alerts/${fire.id}`)).json()) as Alert;
+      return a.escalations ? a : null;
+    }, { what: 'the escalation after the restart', timeoutMs: 20_000 });
+    expect(escalated.escalatedAt! - escalated.raisedAt).toBeGreaterThanOrEqual(12_000);
+    expect(escalated.escalatedAt! - escalated.raisedAt).toBeLessThan(12_000 + 3_000);
+    await waitFor(() => got.find((g) => g.body.markdown.content.includes('升级督办') && g.body.markdown.content.includes(fire.id)), {
+      what: 'the escalation message',
+    });
+    // The dispatched leak is not due (10 min) and did not escalate.
+    expect(((await (await fetch(`${platform.httpUrl}/api/alerts/${leak.id}`)).json()) as Alert).escalations).toBe(0);
+  });
+});
