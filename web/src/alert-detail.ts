@@ -4,11 +4,11 @@
  * Runs of plain repeats are folded into one line so the human steps stand out.
  * Kept current while open: a change of the alert reloads the timeline.
  */
-import type { Alert } from '@lifeline/core';
+import type { Alert, Level } from '@lifeline/core';
 import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
-import { api, type NotificationRecord, type TimelineEntry } from './api.js';
+import { api, type NotificationView, type TimelineEntry } from './api.js';
 import { h } from './dom.js';
-import { actionLabel, formatDateTime, kindLabel, levelLabel, stateLabel, t } from './i18n.js';
+import { actionLabel, channelLabel, formatDateTime, kindLabel, levelLabel, notifyReasonLabel, notifyStatusLabel, stateLabel, t } from './i18n.js';
 
 const RELOAD_DEBOUNCE_MS = 300;
 const NOTIFICATIONS_LIMIT = 500;
@@ -168,7 +168,7 @@ export class AlertDetailView {
             { class: 'tl-head' },
             h('time', { class: 'tl-time', datetime: new Date(e.at).toISOString() }, formatDateTime(e.at)),
             h('span', { class: 'tl-action' }, actionLabel(e.action), repeats > 1 ? ` ×${repeats}` : ''),
-            e.action === 'raised' || e.action === 'escalated' || levelChanged ? h('span', { class: `level-badge level-${e.level}` }, levelLabel(e.level)) : null,
+            e.action === 'raised' || e.action === 'escalated' || levelChanged ? h('span', { class: `level-badge level-${e.level}` }, levelLabel(e.level as Level)) : null,
             e.actor ? h('span', { class: 'tl-actor', 'data-role': 'actor' }, e.actor) : null,
           ),
           repeats > 1 ? h('div', { class: 'tl-sub muted' }, `→ ${formatDateTime(lastAt)}`) : null,
@@ -180,15 +180,15 @@ export class AlertDetailView {
 
   /** Delivery of notifications about this alert, when the server keeps them; nothing is shown otherwise. */
   private async loadNotifications(id: string, seq: number): Promise<void> {
-    let list: NotificationRecord[];
+    let list: NotificationView[];
     try {
       const res = await api.notifications(NOTIFICATIONS_LIMIT);
-      list = Array.isArray(res) ? res : Array.isArray(res?.items) ? res.items : [];
+      list = Array.isArray(res?.items) ? res.items : [];
     } catch {
       return;
     }
     if (seq !== this.loadSeq) return;
-    const mine = list.filter((n) => (n.alertId ?? n.alert) === id);
+    const mine = list.filter((n) => n.alertId === id).sort((a, b) => a.createdAt - b.createdAt);
     if (!mine.length) {
       this.notifications.replaceChildren();
       return;
@@ -198,18 +198,17 @@ export class AlertDetailView {
       h(
         'ul',
         { class: 'notify-list' },
-        ...mine.map((n) => {
-          const at = n.deliveredAt ?? n.at ?? n.createdAt;
-          const state = n.state ?? n.status ?? '';
-          return h(
+        ...mine.map((n) =>
+          h(
             'li',
-            { class: `notify-item notify-${state}` },
-            at ? h('span', { class: 'tl-time' }, formatDateTime(at)) : null,
-            h('span', {}, [n.channel, n.target].filter(Boolean).join(' · ')),
-            h('span', { class: 'notify-state' }, state),
-            n.error ?? n.lastError ? h('span', { class: 'error' }, n.error ?? n.lastError ?? '') : null,
-          );
-        }),
+            { class: `notify-item notify-${n.status}`, 'data-status': n.status },
+            h('span', { class: 'tl-time' }, formatDateTime(n.doneAt ?? n.createdAt)),
+            h('span', { class: 'notify-channel' }, channelLabel(n.channel)),
+            h('span', {}, notifyReasonLabel(n.reason)),
+            h('span', { class: `notify-state notify-${n.status}` }, notifyStatusLabel(n.status), n.attempts > 1 ? ` ×${n.attempts}` : ''),
+            n.lastError && n.status !== 'delivered' ? h('span', { class: 'error small', title: n.lastError }, n.lastError) : null,
+          ),
+        ),
       ),
     );
   }

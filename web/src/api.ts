@@ -1,56 +1,35 @@
 /** The REST contract of the platform, typed with core's definitions. Same origin. */
-import type { Alert, AlertAction, AlertQuery, AlertState, DeadLetter, DeadLetterCode, DeviceHistory, DeviceView, DistrictMeta, Health, Level } from '@lifeline/core';
+import type {
+  Alert,
+  AlertQuery,
+  DeadLetter,
+  DeadLetterCode,
+  DeviceHistory,
+  DeviceView,
+  DistrictMeta,
+  Health,
+  NotificationView,
+  Silence,
+  TimelineEntry,
+} from '@lifeline/core';
 
 export type Meta = DistrictMeta;
 export type History = DeviceHistory;
 
-/** One step of an alert's life, from `GET /api/alerts/:id/timeline`. */
-export interface TimelineEntry {
-  at: number;
-  action: AlertAction;
-  actor?: string;
-  note?: string;
-  level: Level;
-  state: AlertState;
-}
+export type { TimelineEntry, Silence, NotificationView } from '@lifeline/core';
 
-/** A maintenance window (维护静默): alerts inside it are recorded but not notified. */
-export interface Silence {
-  id: string;
-  device?: string;
-  site?: string;
-  tenant?: string;
-  from: number;
-  to: number;
-  reason: string;
-  actor: string;
-  createdAt?: number;
-}
 export type SilenceScope = { device: string } | { site: string } | { tenant: string };
 export type NewSilence = SilenceScope & { from: number; to: number; reason: string; actor: string };
 
+/** `GET /api/dead-letters`. */
 export interface DeadLetters {
   total: number;
   byCode: Partial<Record<DeadLetterCode, number>>;
   items: DeadLetter[];
 }
 
-/** A notification's delivery state; the server owns the exact shape, so all but the basics are optional. */
-export interface NotificationRecord {
-  id?: string;
-  alert?: string;
-  alertId?: string;
-  channel?: string;
-  target?: string;
-  state?: string;
-  status?: string;
-  attempts?: number;
-  at?: number;
-  createdAt?: number;
-  deliveredAt?: number;
-  error?: string;
-  lastError?: string;
-}
+/** `GET /api/notifications`: counters by delivery state, and the newest messages. */
+export type Notifications = Record<string, unknown> & { items: NotificationView[] };
 
 /** A failed request, carrying the server's `{error, details}` when it sent one. */
 export class ApiError extends Error {
@@ -129,6 +108,6 @@ export const api = {
   silences: () => request<Silence[]>('GET', '/api/silences'),
   silence: (s: NewSilence) => request<Silence>('POST', '/api/silences', s),
   unsilence: (id: string) => request<unknown>('DELETE', `/api/silences/${encodeURIComponent(id)}`),
-  notifications: (limit = 200) => request<NotificationRecord[] | { items: NotificationRecord[] }>('GET', `/api/notifications${query({ limit })}`),
+  notifications: (limit = 200) => request<Notifications>('GET', `/api/notifications${query({ limit })}`),
   deadLetters: (limit = 200) => request<DeadLetters>('GET', `/api/dead-letters${query({ limit })}`),
 };

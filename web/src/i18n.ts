@@ -128,6 +128,12 @@ const zh = {
   closeNote: '销号备注',
   fieldDetail: '说明',
   fieldNotifications: '通知',
+  notifyPending: '待发送',
+  notifyDelivered: '已送达',
+  notifyFailed: '发送失败',
+  notifyRaised: '新告警',
+  notifyUpgraded: '级别升高',
+  notifyEscalated: '超时升级（上报带班领导）',
   ruleRate: '变化过快',
   ruleFlatline: '数据恒定（疑似卡值）',
   ruleAnomaly: '偏离基线',
@@ -279,6 +285,12 @@ const en: Record<Key, string> = {
   closeNote: 'Sign-off remark',
   fieldDetail: 'Detail',
   fieldNotifications: 'Notifications',
+  notifyPending: 'pending',
+  notifyDelivered: 'delivered',
+  notifyFailed: 'failed',
+  notifyRaised: 'new alert',
+  notifyUpgraded: 'level raised',
+  notifyEscalated: 'escalated (to the supervisor)',
   ruleRate: 'Changing too fast',
   ruleFlatline: 'Reading stuck (flatline)',
   ruleAnomaly: 'Off its baseline',
@@ -395,7 +407,28 @@ const ACTION_KEYS: Record<AlertAction, Key> = {
   closed: 'actionClosed',
   escalated: 'actionEscalated',
 };
-export const actionLabel = (action: AlertAction): string => (ACTION_KEYS[action] ? t(ACTION_KEYS[action]) : action);
+export const actionLabel = (action: string): string => {
+  const key = ACTION_KEYS[action as AlertAction];
+  return key ? t(key) : action;
+};
+
+const CHANNEL_NAMES: Record<string, Record<Lang, string>> = {
+  webhook: { zh: 'Webhook', en: 'Webhook' },
+  wecom: { zh: '企业微信', en: 'WeCom' },
+  dingtalk: { zh: '钉钉', en: 'DingTalk' },
+};
+export const channelLabel = (channel: string): string => CHANNEL_NAMES[channel]?.[lang] ?? channel;
+
+const NOTIFY_KEYS: Record<string, Key> = {
+  pending: 'notifyPending',
+  delivered: 'notifyDelivered',
+  failed: 'notifyFailed',
+  raised: 'notifyRaised',
+  upgraded: 'notifyUpgraded',
+  escalated: 'notifyEscalated',
+};
+export const notifyStatusLabel = (status: string): string => (NOTIFY_KEYS[status] ? t(NOTIFY_KEYS[status]) : status);
+export const notifyReasonLabel = (reason: string): string => (NOTIFY_KEYS[reason] ? t(NOTIFY_KEYS[reason]) : reason);
 
 const RULE_TYPE_KEYS: Partial<Record<RuleType, Key>> = {
   rate: 'ruleRate',

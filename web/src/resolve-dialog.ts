@@ -1,10 +1,10 @@
 /** The questions asked before an alert changes hands: 处置完成 (a note is required), 派单 (a unit), 销号. */
-import { Actor, Note } from '@lifeline/core';
+import { DispatchBody, Note } from '@lifeline/core';
 import { askForm } from './form-dialog.js';
 import { t } from './i18n.js';
 
 const NOTE_MAX = (Note as { maxLength?: number }).maxLength ?? 500;
-const UNIT_MAX = (Actor as { maxLength?: number }).maxLength ?? 64;
+const UNIT_MAX = (DispatchBody.properties.unit as { maxLength?: number }).maxLength ?? 100;
 
 /** Resolves with the trimmed note, or null when the operator cancels. */
 export async function askResolveNote(subject: string): Promise<string | null> {
