@@ -195,7 +195,8 @@ describe('the closed loop on the dashboard', () => {
     const steps = await items.evaluateAll((els) =>
       els.map((el) => ({
         action: (el as HTMLElement).dataset.action,
-        actor: el.querySelector('[data-role=actor]')?.textContent ?? null,
+        actor: (el.querySelector('[data-role=actor]') as HTMLElement | null)?.dataset.actor ?? null,
+        actorShown: el.querySelector('[data-role=actor]')?.textContent ?? null,
         note: el.querySelector('[data-role=note]')?.textContent ?? null,
         time: el.querySelector('time')?.textContent ?? null,
       })),
@@ -208,6 +209,8 @@ describe('the closed loop on the dashboard', () => {
     expect(actions.indexOf('resolved')).toBeGreaterThan(actions.indexOf('dispatched'));
     const step = (a: string) => steps.find((s) => s.action === a)!;
     expect(step('escalated').actor).toBe('system');
+    expect(step('escalated').actorShown).toBe('系统');
+    expect(step('dispatched').actorShown).toBe(OPERATOR);
     expect(step('dispatched').actor).toBe(OPERATOR);
     expect(step('dispatched').note).toContain(UNIT);
     expect(step('dispatched').note).toContain(DISPATCH_NOTE);
@@ -329,6 +332,25 @@ describe('the closed loop on the dashboard', () => {
     await shot('closed-loop-dead-letters.png');
     await page.keyboard.press('Escape');
     expect(await page.textContent('#dead-letters-open .tool-n')).toBe('2');
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  it('speaks English too: tabs, actions, markers and the timeline', async () => {
+    await page.click('#lang-toggle');
+    expect(await page.textContent('[data-tab=open]')).toContain('Open alerts');
+    expect(await page.textContent('[data-tab=resolved]')).toContain('To sign off');
+    const row = page.locator(`.alert-list .alert-row[data-device="${gas.id}"]`);
+    expect(await row.locator('[data-action=dispatch]').textContent()).toBe('Dispatch');
+    expect(await row.locator('[data-role=silenced]').textContent()).toBe('Silenced');
+    await row.locator('[data-action=details]').click();
+    const detail = page.locator('dialog.detail-dialog');
+    await detail.locator('.timeline .tl-item').first().waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await detail.locator('.tl-item[data-action=raised] .tl-action').textContent()).toBe('Raised');
+    await page.waitForTimeout(300);
+    await shot('closed-loop-en.png');
+    await detail.locator('[data-action=close-detail]').click();
+    await page.click('#lang-toggle');
+    expect(await page.textContent('[data-tab=open]')).toContain('当前告警');
     expect(pageErrors).toEqual([]);
   }, 30_000);
 });

@@ -8,7 +8,7 @@ import type { Alert, Level } from '@lifeline/core';
 import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { api, type NotificationView, type TimelineEntry } from './api.js';
 import { h } from './dom.js';
-import { actionLabel, channelLabel, formatDateTime, kindLabel, levelLabel, notifyReasonLabel, notifyStatusLabel, stateLabel, t } from './i18n.js';
+import { actionLabel, actorLabel, channelLabel, formatDateTime, kindLabel, levelLabel, notifyReasonLabel, notifyStatusLabel, stateLabel, t } from './i18n.js';
 
 const RELOAD_DEBOUNCE_MS = 300;
 const NOTIFICATIONS_LIMIT = 500;
@@ -114,12 +114,13 @@ export class AlertDetailView {
       h(
         'div',
         { class: 'detail-title' },
+        h('span', { class: `state-tag state-${a.state}`, 'data-role': 'state' }, stateLabel(a.state)),
         h('span', { class: `level-badge level-${a.level}` }, levelLabel(a.level)),
         a.escalations ? h('span', { class: 'esc-badge' }, t('escalated', { n: a.escalations })) : null,
         a.silenced ? h('span', { class: 'silence-badge' }, t('silenced')) : null,
-        h('span', { class: 'detail-name' }, alertTitle(a)),
-        h('span', { class: `state-tag state-${a.state}`, 'data-role': 'state' }, stateLabel(a.state)),
+        a.site ? h('span', { class: 'site-tag' }, t('site')) : null,
       ),
+      h('div', { class: 'detail-name' }, alertTitle(a)),
       h('div', { class: 'detail-what' }, what),
       detail ? h('div', { class: 'row-detail' }, detail) : null,
       h(
@@ -169,7 +170,7 @@ export class AlertDetailView {
             h('time', { class: 'tl-time', datetime: new Date(e.at).toISOString() }, formatDateTime(e.at)),
             h('span', { class: 'tl-action' }, actionLabel(e.action), repeats > 1 ? ` ×${repeats}` : ''),
             e.action === 'raised' || e.action === 'escalated' || levelChanged ? h('span', { class: `level-badge level-${e.level}` }, levelLabel(e.level as Level)) : null,
-            e.actor ? h('span', { class: 'tl-actor', 'data-role': 'actor' }, e.actor) : null,
+            e.actor ? h('span', { class: `tl-actor${e.actor === 'system' ? ' system' : ''}`, 'data-role': 'actor', 'data-actor': e.actor }, actorLabel(e.actor)) : null,
           ),
           repeats > 1 ? h('div', { class: 'tl-sub muted' }, `→ ${formatDateTime(lastAt)}`) : null,
           e.note ? h('div', { class: 'tl-note', 'data-role': 'note' }, e.note) : null,

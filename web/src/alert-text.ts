@@ -33,8 +33,13 @@ export function describeAlert(a: Alert): string {
   return text;
 }
 
-/** The rule's own explanation, when it adds something to the headline. */
+/**
+ * The rule's own explanation, when it adds something to the headline: a
+ * threshold alert's headline already says the value and the boundary.
+ */
 export function alertDetail(a: Alert, what = describeAlert(a)): string | null {
   const d = a.detail?.trim();
-  return d && d !== what ? d : null;
+  if (!d || d === what) return null;
+  if (a.ruleType === 'threshold' && a.value !== undefined && a.threshold !== undefined) return null;
+  return d;
 }

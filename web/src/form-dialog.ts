@@ -78,6 +78,11 @@ export function askForm(opts: FormDialogOptions): Promise<Record<string, string>
       h('div', { class: 'dialog-actions' }, cancel, submit),
     );
     const dialog = h('dialog', { class: `form-dialog ${opts.className}` }, form);
+    // An old complaint goes once the operator does something about it.
+    form.addEventListener('input', () => (error.textContent = ''));
+    form.addEventListener('click', (e) => {
+      if ((e.target as HTMLElement).classList.contains('chip')) error.textContent = '';
+    });
     let settled = false;
     const done = (value: Record<string, string> | null) => {
       if (settled) return;

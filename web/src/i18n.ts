@@ -110,6 +110,7 @@ const zh = {
   timeline: '处置时间线',
   timelineEmpty: '暂无记录',
   loading: '加载中…',
+  systemActor: '系统',
   actionRaised: '产生告警',
   actionUpdated: '告警更新',
   actionCleared: '指标恢复',
@@ -267,6 +268,7 @@ const en: Record<Key, string> = {
   timeline: 'Timeline',
   timelineEmpty: 'No entries',
   loading: 'Loading…',
+  systemActor: 'system',
   actionRaised: 'Raised',
   actionUpdated: 'Updated',
   actionCleared: 'Reading back to normal',
@@ -455,6 +457,9 @@ export const deadLetterLabel = (code: string): string => {
   const key = DEAD_LETTER_KEYS[code as DeadLetterCode];
   return key ? t(key) : code;
 };
+
+/** Who took a step; the platform's own steps are signed `system`. */
+export const actorLabel = (actor: string): string => (actor === 'system' ? t('systemActor') : actor);
 
 /** Full local date and time, for logs and timelines read days later. */
 export function formatDateTime(ms: number): string {

@@ -297,7 +297,13 @@ export class MapView {
       .setLngLat([d.lon, d.lat])
       .setDOMContent(content.root)
       .addTo(this.map);
+    // A popup that grows (the silence form) is re-placed, so it never runs off the top of the map.
+    const resize = new ResizeObserver(() => {
+      if (popup.isOpen()) popup.setLngLat(popup.getLngLat());
+    });
+    resize.observe(content.root);
     popup.on('close', () => {
+      resize.disconnect();
       if (this.popupContent === content) {
         content.dispose();
         this.popupContent = null;
