@@ -106,7 +106,7 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
     deadLetterMax: config.deadLetterMax,
     onSignal: (s) => alerts.onSignal(s),
     onDeviceChange: (id) => hub?.deviceChanged(id),
-    // TODO(rules): pass `rules: { path: config.rulesPath, stateDir: config.dataDir, influx }` once Ingest accepts it.
+    rules: { path: config.rulesPath, stateDir: config.dataDir, influx },
   });
   await restoreLatest(influx, ingest);
 
