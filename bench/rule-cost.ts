@@ -6,8 +6,8 @@
  */
 import { CONFIG_KEYS, intervalOf, loadRegistry } from '@lifeline/core/node';
 import { RuleEngine, loadRulesFile } from '@lifeline/ingest';
-import { normalValues } from '../simulators/src/feeds.js';
-import { createRng } from '../simulators/src/rng.js';
+import { normalValues } from '@lifeline/simulators/dist/feeds.js';
+import { createRng } from '@lifeline/simulators/dist/rng.js';
 
 const registry = loadRegistry(CONFIG_KEYS.registryPath.default);
 const rules = loadRulesFile(CONFIG_KEYS.rulesPath.default);
