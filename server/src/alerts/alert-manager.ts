@@ -125,7 +125,7 @@ export class AlertManager {
         this.changed(a, 'updated', { note: '抖动已平息 (flapping settled)' });
       }
       // A maintenance silence holds escalation only while it lasts; the alert stays marked as raised inside it.
-      if (a.silenced && (a.silenceReason === FLAPPING || this.opts.silences?.match(a, t))) continue;
+      if (a.silenced && (a.silenceReason === FLAPPING || this.inSilence(a, t))) continue;
       const due = escalationDueAt(a, this.limits);
       if (due !== null && t >= due) this.escalate(a, t);
     }
@@ -259,7 +259,7 @@ export class AlertManager {
       ...(s.value !== undefined ? { peak: s.value } : {}),
     };
     const flapping = this.flaps.transition(key, t);
-    const silence = this.opts.silences?.match({ device: a.device, tenant: a.tenant, site: site ?? d.site }, t);
+    const silence = this.inSilence(a, t);
     if (silence || flapping) Object.assign(a, { silenced: true, silenceReason: silence ? silence.id : FLAPPING });
     this.active.set(a.id, a);
     this.openByKey.set(key, a);
@@ -323,6 +323,11 @@ export class AlertManager {
     } catch (err) {
       log.error({ err }, 'alert change listener failed');
     }
+  }
+
+  /** A device alert is covered by a silence of its device, its tenant, or the site the device stands at. */
+  private inSilence(a: Alert, t: number): { id: string } | undefined {
+    return this.opts.silences?.match({ device: a.device, tenant: a.tenant, site: a.site ?? this.opts.lookup(a.device)?.site }, t);
   }
 
   private mustGet(id: string): Alert {
