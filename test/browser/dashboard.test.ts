@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceTopic, LEVEL_COLORS } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
+import { REPO_ROOT, uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import './hook.js';
 
@@ -64,6 +64,7 @@ describe('dashboard', () => {
       influxUrl: inject('influxUrl'),
       influxDb: uniqueDbName('browser'),
       mqttClientId: uniqueName('ingest_browser'),
+      dataDir: tempDataDir('browser'),
       logLevel: 'warn',
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

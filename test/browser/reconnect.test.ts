@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceTopic } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { freePort, REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
+import { freePort, REPO_ROOT, uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import './hook.js';
 
@@ -59,6 +59,7 @@ describe('dashboard across a platform restart', () => {
       influxUrl: inject('influxUrl'),
       influxDb: uniqueDbName('browser_reconnect'),
       mqttClientId: uniqueName('ingest_reconnect'),
+      dataDir: tempDataDir('reconnect'),
       logLevel: 'warn',
     };
     platform = await startPlatform(options);

@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import type { Alert } from '@lifeline/core';
 import { influxQuery, loadRegistry } from '@lifeline/core/node';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
-import { uniqueDbName, uniqueName } from '../support/services.js';
+import { uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 
 const registry = loadRegistry(new URL('../../data/qingxin-registry.json', import.meta.url).pathname);
@@ -15,7 +15,7 @@ describe('the platform without MQTT_URL', () => {
   let platform: Platform;
 
   beforeAll(async () => {
-    platform = await startPlatform({ port: 0, host: '127.0.0.1', mqttUrl: null, mqttPort: 0, influxUrl, influxDb: db, mqttClientId: uniqueName('ingest'), logLevel: 'warn' });
+    platform = await startPlatform({ port: 0, host: '127.0.0.1', mqttUrl: null, mqttPort: 0, influxUrl, influxDb: db, mqttClientId: uniqueName('ingest'), dataDir: tempDataDir(), logLevel: 'warn' });
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { influxQuery, loadRegistry } from '@lifeline/core/node';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
-import { runServicesScript, startServices, uniqueName, type Services } from '../support/services.js';
+import { runServicesScript, startServices, uniqueName, type Services, tempDataDir } from '../support/services.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 import { waitFor } from '../support/wait.js';
 
@@ -17,7 +17,7 @@ describe('an InfluxDB outage', () => {
   beforeAll(async () => {
     influx = await startServices({ mqtt: false });
     broker = await startPrivateBroker();
-    platform = await startPlatform({ port: 0, host: '127.0.0.1', mqttUrl: broker.url, influxUrl: influx.influxUrl, influxDb: 'lifeline', mqttClientId: uniqueName('ingest'), logLevel: 'error' });
+    platform = await startPlatform({ port: 0, host: '127.0.0.1', mqttUrl: broker.url, influxUrl: influx.influxUrl, influxDb: 'lifeline', mqttClientId: uniqueName('ingest'), dataDir: tempDataDir(), logLevel: 'error' });
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import type { Alert, ClientToServerEvents, ServerToClientEvents } from '@lifeline/core';
 import { influxQuery, loadRegistry } from '@lifeline/core/node';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
-import { uniqueDbName, uniqueName } from '../support/services.js';
+import { uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 
@@ -26,7 +26,7 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
   beforeAll(async () => {
     broker = await startPrivateBroker();
     mqttUrl = broker.url;
-    platform = await startPlatform({ port: 0, host: '127.0.0.1', mqttUrl, influxUrl, influxDb: db, mqttClientId: uniqueName('ingest'), logLevel: 'warn' });
+    platform = await startPlatform({ port: 0, host: '127.0.0.1', mqttUrl, influxUrl, influxDb: db, mqttClientId: uniqueName('ingest'), dataDir: tempDataDir(), logLevel: 'warn' });
     device = await mqtt.connectAsync(mqttUrl, { clientId: uniqueName('device') });
     socket = connect(platform.httpUrl, { transports: ['websocket'] });
     socket.on('alert', (a) => received.push(a));

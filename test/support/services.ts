@@ -111,3 +111,11 @@ export async function startServices(opts: { mqtt?: boolean } = {}): Promise<Serv
   }
   return { dir, mqttUrl: urls.MQTT_URL ?? null, influxUrl: urls.INFLUX_URL, mqttPort, influxPort, stop };
 }
+
+/**
+ * A data directory (rule state, outbox, silences) of one test platform's own:
+ * the default under the repository would be shared by every platform of the run.
+ */
+export function tempDataDir(prefix = 'data'): string {
+  return mkdtempSync(path.join(os.tmpdir(), `lifeline-${prefix}-`));
+}
