@@ -18,6 +18,7 @@ const CLUSTER_RADIUS_PX = 42;
 const CLUSTER_MAX_ZOOM = 13;
 const FLY_ZOOM = 14;
 const MAX_CLUSTER_MARKERS = 300;
+const POPUP_MARGIN_PX = 12;
 
 type DeviceProps = { id: string; name: string; kind: string; status: string; rank: number; color: string; alert: number };
 
@@ -297,9 +298,14 @@ export class MapView {
       .setLngLat([d.lon, d.lat])
       .setDOMContent(content.root)
       .addTo(this.map);
-    // A popup that grows (the silence form) is re-placed, so it never runs off the top of the map.
+    // A popup that grows (the silence form) is re-placed, and the map moves so that all of it is on screen.
     const resize = new ResizeObserver(() => {
-      if (popup.isOpen()) popup.setLngLat(popup.getLngLat());
+      if (!popup.isOpen()) return;
+      popup.setLngLat(popup.getLngLat());
+      const box = popup.getElement().getBoundingClientRect();
+      const frame = this.map.getContainer().getBoundingClientRect();
+      const dy = box.bottom > frame.bottom ? box.bottom - frame.bottom + POPUP_MARGIN_PX : box.top < frame.top ? box.top - frame.top - POPUP_MARGIN_PX : 0;
+      if (dy) this.map.panBy([0, dy], { duration: 200 });
     });
     resize.observe(content.root);
     popup.on('close', () => {

@@ -123,6 +123,7 @@ function silenceForm(device: DeviceView, book: SilenceBook, onChange: () => void
     h('div', { class: 'dialog-actions' }, cancel, submit),
   );
   cancel.addEventListener('click', onChange);
+  form.addEventListener('input', () => (error.textContent = ''));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const why = reason.value.trim();
