@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceTopic } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
@@ -19,20 +19,9 @@ import { startPrivateBroker, type PrivateBroker } from '../support/private-broke
 import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import './hook.js';
+import { launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(REPO_ROOT, 'test-results');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--lang=zh-CN',
-];
 /** An unacknowledged red alert escalates after this long (the default is 5 minutes). */
 const RED_ESCALATION_MIN = 0.05;
 const OPERATOR = '张三';
@@ -101,7 +90,7 @@ describe('the closed loop on the dashboard', () => {
       escalationMinutes: { red: RED_ESCALATION_MIN, orange: 60, yellow: 60, blue: 240 },
       logLevel: 'warn',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium({ lang: 'zh-CN' });
     const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceTopic, LEVEL_COLORS } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
@@ -15,22 +15,10 @@ import { startPrivateBroker, type PrivateBroker } from '../support/private-broke
 import { REPO_ROOT, uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import './hook.js';
+import { launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_DIST = path.join(REPO_ROOT, 'web/dist');
 const SCREENSHOT = path.join(REPO_ROOT, 'test-results/dashboard.png');
-/** SwiftShader gives headless Chromium WebGL without a GPU. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--lang=zh-CN',
-];
 
 interface RegistryDevice {
   id: string;
@@ -67,7 +55,7 @@ describe('dashboard', () => {
       dataDir: tempDataDir('browser'),
       logLevel: 'warn',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium({ lang: 'zh-CN' });
     const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));

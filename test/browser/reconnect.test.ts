@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceTopic } from '@lifeline/core';
 import { startPlatform, type Platform } from '../../server/src/platform.js';
@@ -16,9 +16,8 @@ import { startPrivateBroker, type PrivateBroker } from '../support/private-broke
 import { freePort, REPO_ROOT, uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import './hook.js';
+import { launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless=new', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const registry = JSON.parse(readFileSync(path.join(REPO_ROOT, 'data/qingxin-registry.json'), 'utf8')) as {
   devices: { id: string; tenant: string; kind: string }[];
@@ -63,7 +62,7 @@ describe('dashboard across a platform restart', () => {
       logLevel: 'warn',
     };
     platform = await startPlatform(options);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   }, 240_000);
 
