@@ -225,6 +225,11 @@ export class InfluxWriter {
     }
     const text = (await res.text()).slice(0, 500);
     if (res.status === 429 || res.status >= 500) throw new RetryableError(`InfluxDB ${res.status}: ${text}`);
+    if (res.status === 404 && text.includes('database not found')) {
+      // An InfluxDB restarted on empty storage: not bad data. Create the database and retry.
+      await ensureDatabase(this.opts).catch(() => undefined);
+      throw new RetryableError(`InfluxDB 404: ${text} (creating it)`);
+    }
     throw new HttpRefusal(`InfluxDB ${res.status}: ${text}`);
   }
 }
