@@ -156,7 +156,7 @@ done
 
 # --- the simulator -------------------------------------------------------------
 if [[ -f simulators/dist/cli.js ]]; then
-  say "starting the simulator (a scripted incident begins at minute 2) …"
+  say "starting the simulator (scripted: a gas leak at minute 2, production under an ordered shutdown from minute 3, a fire at minute 5) …"
   # Its output goes to the terminal and to a log; $! is node itself.
   node simulators/dist/cli.js --url "$mqtt_url" --incident-minute 2 --violation-minute 3 --fire-minute 5 > >(exec 8>&- tee "$sim_log") 2>&1 8>&- &
   sim_pid=$!

@@ -159,7 +159,8 @@ async function main(): Promise<void> {
   console.log(
     `simulating ${s.devices} devices from ${registryPath} over ${s.connections} connections to ${redactUrl(args.url)}` +
       (sim.leak ? `; gas leak on ${sim.leak.device.id} (${sim.leak.device.name}) at minute ${args.incidentMinute}` : '') +
-      (sim.fire ? `; fire on ${sim.fire.device.id} (${sim.fire.device.name}) at minute ${sim.fire.atS / 60}` : ''),
+      (sim.fire ? `; fire on ${sim.fire.device.id} (${sim.fire.device.name}) at minute ${sim.fire.atS / 60}` : '') +
+      (sim.violation ? `; ${sim.violation.tenant.id} (${sim.violation.tenant.name}, 停产整顿) produces from minute ${sim.violation.atS / 60}` : ''),
   );
   progress = showProgress(sim, process.stdout, args.quiet);
   let stopping = false;
