@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { KINDS, type ThresholdSpec } from '../kinds.js';
 import { LEVELS, type Level } from '../levels.js';
+import { DEFAULT_RULES } from '../rules/defaults.js';
 import { registrySchema, type Device, type Registry, type Tenant } from '../schemas/device.js';
 
 export class RegistryError extends Error {}
@@ -42,18 +43,28 @@ export function checkRegistry(raw: unknown, path = '(registry)'): LoadedRegistry
     if (!tenantsById.has(d.tenant)) problems.push(`${at}: tenant "${d.tenant}" is not in tenants`);
     if (!towns.has(d.town)) problems.push(`${at}: town "${d.town}" is not in towns`);
     for (const [ruleId, o] of Object.entries(d.thresholds ?? {})) {
-      const base = KINDS[d.kind].thresholds[ruleId];
-      if (!base) {
-        problems.push(`${at}: thresholds.${ruleId} is not a rule of kind ${d.kind} (${Object.keys(KINDS[d.kind].thresholds).join(', ') || 'none'})`);
+      const rule = overridable(d.kind).get(ruleId);
+      if (!rule) {
+        problems.push(`${at}: thresholds.${ruleId} is not a rule of kind ${d.kind} (${[...overridable(d.kind).keys()].join(', ') || 'none'})`);
         continue;
       }
-      const order = checkLevelOrder({ ...base, levels: { ...base.levels, ...o.levels } });
-      if (order) problems.push(`${at}: thresholds.${ruleId}: ${order}`);
+      const base = KINDS[d.kind].thresholds[ruleId];
+      if (base) {
+        const order = checkLevelOrder({ ...base, levels: { ...base.levels, ...o.levels } });
+        if (order) problems.push(`${at}: thresholds.${ruleId}: ${order}`);
+      } else if (o.hysteresis !== undefined) {
+        problems.push(`${at}: thresholds.${ruleId}: hysteresis applies to threshold rules only (${ruleId} is a ${rule} rule)`);
+      }
     }
     if (problems.length > 20) break;
   }
   if (problems.length) throw new RegistryError(`registry ${path}: ${problems.slice(0, 20).join('; ')}`);
   return { ...reg, path, byId, tenantsById };
+}
+
+/** Rules a device of `kind` may override or switch off by id (every rule of the built-in rules but correlations), with their type. */
+function overridable(kind: Device['kind']): Map<string, string> {
+  return new Map(DEFAULT_RULES.rules.filter((r) => r.type !== 'correlation' && r.kind === kind).map((r) => [r.id, r.type]));
 }
 
 /** Level bounds must grow in severity: rising for `above`, falling for `below`. */
