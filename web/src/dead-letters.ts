@@ -4,7 +4,7 @@
  */
 import { DEAD_LETTER_CODES } from '@lifeline/core';
 import { api, type DeadLetters } from './api.js';
-import { h } from './dom.js';
+import { h, openModal } from './dom.js';
 import { deadLetterLabel, formatDateTime, t } from './i18n.js';
 
 export const DEAD_LETTERS_SHOWN = 100;
@@ -32,18 +32,9 @@ export function showDeadLetters(onTotal: (n: number) => void): void {
       refresh.disabled = false;
     }
   };
-  const close = () => {
-    if (dialog.open) dialog.close();
-    dialog.remove();
-  };
+  const close = openModal(dialog);
   refresh.addEventListener('click', () => void load());
   closeBtn.addEventListener('click', close);
-  dialog.addEventListener('close', close);
-  dialog.addEventListener('click', (e) => {
-    if (e.target === dialog) close();
-  });
-  document.body.append(dialog);
-  dialog.showModal();
   void load();
 }
 

@@ -31,3 +31,26 @@ export function toast(message: string, kind: 'error' | 'info' | 'ok' = 'error'):
   box.append(item);
   setTimeout(() => item.remove(), TOAST_MS);
 }
+
+/**
+ * Shows a modal dialog that closes on its own close event and on a click on the
+ * backdrop, as a duty screen expects; removes it from the page when closed.
+ * Returns the function that closes it (safe to call more than once).
+ */
+export function openModal(dialog: HTMLDialogElement, onClose: () => void = () => {}): () => void {
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (dialog.open) dialog.close();
+    dialog.remove();
+    onClose();
+  };
+  dialog.addEventListener('close', close);
+  dialog.addEventListener('click', (e) => {
+    if (e.target === dialog) close();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  return close;
+}

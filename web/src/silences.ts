@@ -5,7 +5,7 @@
  */
 import type { DeviceView } from '@lifeline/core';
 import { api, type Silence } from './api.js';
-import { h, toast } from './dom.js';
+import { h, openModal, toast } from './dom.js';
 import { formatDateTime, formatTime, t } from './i18n.js';
 import { settings } from './settings.js';
 
@@ -196,18 +196,8 @@ export function showSilences(book: SilenceBook, deviceName: (id: string) => stri
     );
   };
   const unsubscribe = book.onChange(render);
-  const close = () => {
-    unsubscribe();
-    if (dialog.open) dialog.close();
-    dialog.remove();
-  };
+  const close = openModal(dialog, unsubscribe);
   closeBtn.addEventListener('click', close);
-  dialog.addEventListener('close', close);
-  dialog.addEventListener('click', (e) => {
-    if (e.target === dialog) close();
-  });
-  document.body.append(dialog);
-  dialog.showModal();
   render();
   void book.refresh();
 }
