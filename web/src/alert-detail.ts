@@ -117,7 +117,7 @@ export class AlertDetailView {
         h('span', { class: `state-tag state-${a.state}`, 'data-role': 'state' }, stateLabel(a.state)),
         h('span', { class: `level-badge level-${a.level}` }, levelLabel(a.level)),
         a.escalations ? h('span', { class: 'esc-badge' }, t('escalated', { n: a.escalations })) : null,
-        a.silenced ? h('span', { class: 'silence-badge' }, t('silenced')) : null,
+        a.silenced ? h('span', { class: 'silence-badge' }, t(a.silenceReason === 'correlated' ? 'correlated' : 'silenced')) : null,
         a.site ? h('span', { class: 'site-tag' }, t('site')) : null,
       ),
       h('div', { class: 'detail-name' }, alertTitle(a)),

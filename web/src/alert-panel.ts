@@ -241,7 +241,11 @@ export class AlertPanel {
               t('escalated', { n: escalations }),
             )
           : null,
-        a.silenced ? h('span', { class: 'silence-badge', 'data-role': 'silenced', title: t('silencedTitle') }, t('silenced')) : null,
+        a.silenced
+          ? a.silenceReason === 'correlated'
+            ? h('span', { class: 'silence-badge', 'data-role': 'silenced', title: t('correlatedTitle') }, t('correlated'))
+            : h('span', { class: 'silence-badge', 'data-role': 'silenced', title: t('silencedTitle') }, t('silenced'))
+          : null,
         a.site ? h('span', { class: 'site-tag' }, t('site')) : null,
         h('span', { class: 'row-name', title: a.site ? a.name : a.device }, title),
         h('span', { class: 'row-count' }, t('count', { n: a.count })),

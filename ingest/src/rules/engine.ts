@@ -351,22 +351,31 @@ export class RuleEngine {
     this.emit({ device: device.id, rule: OFFLINE_RULE, ruleType: 'offline', level: r.level, ts: at, detail });
   }
 
-  /** Emits a device's signal, then the site's correlations it takes part in. */
+  /**
+   * Emits a device's signal and the site correlations it takes part in: a site
+   * condition that starts goes first, so the device alert it brings in is
+   * folded into the site alert instead of being raised (and notified) alone.
+   */
   private report(device: Device, signal: Signal): void {
-    this.emit(signal);
-    if (!device.site || !this.correlations.length || !CORRELATED.has(signal.ruleType)) return;
+    if (!device.site || !this.correlations.length || !CORRELATED.has(signal.ruleType)) return this.emit(signal);
     const key = `site|${device.site}`;
     const s = this.state<SiteState & { on?: Record<string, Level> }>(key, () => ({ devs: {} }));
     updateSite(s, device.id, device.kind, signal.rule, signal.level);
     const on = (s.on ??= {});
+    const after: Signal[] = [];
     for (const r of this.correlations) {
       if (!r.kinds.includes(device.kind)) continue;
       const before = on[r.id] ?? null;
       const { level, detail } = evalCorrelation(r, device.site, s);
       if (level) on[r.id] = level;
       else delete on[r.id];
-      if (level || before) this.emit({ device: device.id, rule: r.id, ruleType: 'correlation', site: device.site, level, ts: signal.ts, ...(level && detail ? { detail } : {}) });
+      if (!level && !before) continue;
+      const site: Signal = { device: device.id, rule: r.id, ruleType: 'correlation', site: device.site, level, ts: signal.ts, ...(level && detail ? { detail } : {}) };
+      if (level && !before) this.emit(site);
+      else after.push(site);
     }
+    this.emit(signal);
+    for (const x of after) this.emit(x);
     if (!Object.keys(s.devs).length && !Object.keys(on).length) this.st.delete(key);
   }
 

@@ -29,6 +29,8 @@ const AUTO_RESOLVE: ReadonlySet<Level> = new Set(['blue', 'yellow']);
 const TICK_MS = 1000;
 export const SYSTEM_ACTOR = 'system';
 export const FLAPPING = 'flapping';
+/** A device alert folded into the open site (correlation) alert of its site: recorded, not notified nor escalated. */
+export const CORRELATED = 'correlated';
 
 export class AlertError extends Error {
   constructor(
@@ -126,6 +128,8 @@ export class AlertManager {
       }
       // A maintenance silence holds escalation only while it lasts; the alert stays marked as raised inside it.
       if (a.silenced && (a.silenceReason === FLAPPING || this.inSilence(a, t))) continue;
+      // The site alert escalates for the devices folded into it.
+      if (a.silenceReason === CORRELATED && this.siteAlertOf(a)) continue;
       const due = escalationDueAt(a, this.limits);
       if (due !== null && t >= due) this.escalate(a, t);
     }
@@ -261,9 +265,29 @@ export class AlertManager {
     const flapping = this.flaps.transition(key, t);
     const silence = this.inSilence(a, t);
     if (silence || flapping) Object.assign(a, { silenced: true, silenceReason: silence ? silence.id : FLAPPING });
+    else if (this.siteAlertOf(a)) Object.assign(a, { silenced: true, silenceReason: CORRELATED });
     this.active.set(a.id, a);
     this.openByKey.set(key, a);
     this.changed(a, 'raised', { notify: a.silenced ? undefined : 'raised' });
+    if (a.ruleType === 'correlation' && a.site) this.foldInto(a, t);
+  }
+
+  /** The open site (correlation) alert that a device alert belongs to, if any. */
+  private siteAlertOf(a: Alert): Alert | undefined {
+    if (a.ruleType === 'correlation') return undefined;
+    const site = this.opts.lookup(a.device)?.site;
+    if (!site) return undefined;
+    for (const x of this.active.values()) if (x.ruleType === 'correlation' && x.site === site && isOpen(x.state)) return x;
+    return undefined;
+  }
+
+  /** One site alert rather than many: the open device alerts of its site are folded into it. */
+  private foldInto(site: Alert, t: number): void {
+    for (const a of this.active.values()) {
+      if (a === site || a.silenced || !isOpen(a.state) || a.ruleType === 'correlation' || this.opts.lookup(a.device)?.site !== site.site) continue;
+      Object.assign(a, { silenced: true, silenceReason: CORRELATED, updatedAt: t });
+      this.changed(a, 'updated', { note: `并入场所告警 ${site.site} (folded into the site alert ${site.id})` });
+    }
   }
 
   private repeat(a: Alert, s: Signal, level: Level): void {

@@ -83,6 +83,21 @@ describe('site correlation', () => {
     expect(of('site_multi_alarm').filter((s) => s.level === null)).toHaveLength(1);
   });
 
+  it('sends a site condition that starts before the signal of the detector that brings it, so that alert can join it', () => {
+    const { e, signals } = engine();
+    e.onReading(gas, { ts: T0, values: { ch4: 12 } });
+    signals.length = 0;
+    e.onReading(gas2, { ts: T0 + S, values: { ch4: 30 } });
+    expect(signals.map((s) => [s.device, s.rule])).toEqual([
+      ['gas-2', 'site_multi_alarm'],
+      ['gas-2', 'ch4_high'],
+    ]);
+    // While it lasts (and when it clears) the device's own signal comes first.
+    signals.length = 0;
+    e.onReading(gas2, { ts: T0 + 2 * S, values: { ch4: 31 } });
+    expect(signals.map((s) => s.rule)).toEqual(['ch4_high', 'site_multi_alarm']);
+  });
+
   it('raises a red site alert when a gas alarm and a fire meet at one site', () => {
     const { e, of } = engine();
     e.onReading(gas, { ts: T0, values: { ch4: 12 } });
