@@ -109,6 +109,3 @@ function kindDef(kind: DeviceKind, info: KindInfo): KindDef {
 export const KINDS = Object.fromEntries(
   (Object.entries(KIND_INFO) as [DeviceKind, KindInfo][]).map(([k, info]) => [k, kindDef(k, info)]),
 ) as Record<DeviceKind, KindDef>;
-
-/** A device falls silent when nothing arrives for this many intervals (plus a small grace). */
-export const OFFLINE_AFTER_INTERVALS = 3;

@@ -35,11 +35,6 @@ export function nextLevel(spec: ThresholdSpec, current: Level | null, value: num
   return levelRank(reached) >= levelRank(held) ? reached : held;
 }
 
-/** The bound of `level` in this rule (what was crossed). */
-export function boundOf(spec: ThresholdSpec, level: Level): number | undefined {
-  return spec.levels[level];
-}
-
 /** Persisted state of one threshold condition: its level and since when (event time) each bound has been reached. */
 export interface ThresholdState {
   level: Level | null;
