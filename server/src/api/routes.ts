@@ -8,8 +8,10 @@ import {
   notificationQuery,
   resolveBody,
   silenceBody,
+  type Alert,
   type DistrictMeta,
   type Health,
+  type Validator,
   type NotificationView,
   type TimelineEntry,
 } from '@lifeline/core';
@@ -80,34 +82,20 @@ export function apiRouter(d: ApiDeps): Router {
     res.json(a);
   });
 
-  // An answer means the change is in the alert log: a crash right after loses nothing.
-  r.post('/alerts/:id/acknowledge', async (req, res) => {
-    const b = validated(acknowledgeBody, req.body ?? {}, 'acknowledge body');
-    const a = d.alerts.acknowledge(req.params.id, b.actor, b.note);
-    await d.alerts.flush();
-    res.json(a);
-  });
-
-  r.post('/alerts/:id/resolve', async (req, res) => {
-    const b = validated(resolveBody, req.body ?? {}, 'resolve body');
-    const a = d.alerts.resolve(req.params.id, b.actor, b.note);
-    await d.alerts.flush();
-    res.json(a);
-  });
-
-  r.post('/alerts/:id/dispatch', async (req, res) => {
-    const b = validated(dispatchBody, req.body ?? {}, 'dispatch body');
-    const a = d.alerts.dispatch(req.params.id, b.actor, b.unit, b.note);
-    await d.alerts.flush();
-    res.json(a);
-  });
-
-  r.post('/alerts/:id/close', async (req, res) => {
-    const b = validated(closeBody, req.body ?? {}, 'close body');
-    const a = d.alerts.close(req.params.id, b.actor, b.note);
-    await d.alerts.flush();
-    res.json(a);
-  });
+  /**
+   * One operator action on an alert: validate the body, change the alert, and
+   * answer only once the change is in the alert log, so a crash right after loses nothing.
+   */
+  const action = <B>(name: string, body: Validator<B>, change: (id: string, b: B) => Alert) =>
+    r.post(`/alerts/:id/${name}`, async (req, res) => {
+      const a = change(req.params.id, validated(body, req.body ?? {}, `${name} body`));
+      await d.alerts.flush();
+      res.json(a);
+    });
+  action('acknowledge', acknowledgeBody, (id, b) => d.alerts.acknowledge(id, b.actor, b.note));
+  action('resolve', resolveBody, (id, b) => d.alerts.resolve(id, b.actor, b.note));
+  action('dispatch', dispatchBody, (id, b) => d.alerts.dispatch(id, b.actor, b.unit, b.note));
+  action('close', closeBody, (id, b) => d.alerts.close(id, b.actor, b.note));
 
   r.get('/alerts/:id/timeline', async (req, res) => {
     if (!d.alerts.get(req.params.id) && !/^[a-z0-9-]{1,40}$/.test(req.params.id)) throw new HttpError(404, `no alert with id ${req.params.id}`);
