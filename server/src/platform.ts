@@ -171,8 +171,10 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
       await ingest.stop().catch((err) => log.error({ err }, 'ingest stop failed'));
       alerts.stop();
       await hub!.stop();
-      await new Promise<void>((r) => http.close(() => r()));
+      // close() waits for every connection to end; a browser's keep-alive connection would hold it, so end them now.
+      const closed = new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections();
+      await closed;
       if (broker) await broker.stop();
       await notifier.stop().catch((err) => log.error({ err }, 'outbox close failed'));
       await writer.close();
