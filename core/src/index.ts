@@ -12,3 +12,4 @@ export * from './schemas/api.js';
 export * from './schemas/signal.js';
 export * from './socket-events.js';
 export * from './rules/index.js';
+export * from './auth.js';

@@ -46,6 +46,12 @@ const optionalUrl =
     raw === '' ? null : url(protocols)(raw, name);
 
 const text: Parser<string> = (raw) => raw;
+const optionalText: Parser<string | null> = (raw) => (raw === '' ? null : raw);
+const bool: Parser<boolean> = (raw, name) => {
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${raw}"`);
+};
 const oneOf =
   <T extends string>(...values: T[]): Parser<T> =>
   (raw, name) => {
@@ -85,6 +91,12 @@ export const CONFIG_KEYS = {
     default: null,
     parse: optionalUrl(['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
   },
+  mqttHost: {
+    env: 'MQTT_HOST',
+    doc: 'Address the embedded broker binds (only without MQTT_URL); 0.0.0.0 lets devices on the network in',
+    default: '127.0.0.1',
+    parse: text,
+  },
   mqttPort: { env: 'MQTT_PORT', doc: 'Port of the embedded broker (only without MQTT_URL)', default: 1883, parse: int(0, 65535) },
   mqttUsername: { env: 'MQTT_USERNAME', doc: 'Username of the ingest client', default: '', parse: text },
   mqttPassword: { env: 'MQTT_PASSWORD', doc: 'Password of the ingest client', default: '', parse: text },
@@ -93,6 +105,54 @@ export const CONFIG_KEYS = {
     doc: 'Client id of the ingest session (persistent: the broker queues for it while ingest restarts)',
     default: 'lifeline-ingest',
     parse: text,
+  },
+  mqttMaxPacketBytes: {
+    env: 'MQTT_MAX_PACKET_BYTES',
+    doc: 'Largest MQTT packet a device may send to the embedded broker (Mosquitto: max_packet_size in its config)',
+    default: 65_536,
+    parse: int(1024, 16 * 1024 * 1024),
+  },
+  mosquittoAuthDir: {
+    env: 'MOSQUITTO_AUTH_DIR',
+    doc: 'Directory where the Mosquitto password and ACL files are written from the store (unset: not written)',
+    default: null,
+    parse: optionalText,
+  },
+  mosquittoPidFile: {
+    env: 'MOSQUITTO_PID_FILE',
+    doc: 'Pid file of the Mosquitto to send SIGHUP after its password and ACL files change (unset: none)',
+    default: null,
+    parse: optionalText,
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    doc: 'PostgreSQL of record for users, sessions, credentials and the audit log (postgres://user:password@host:port/db)',
+    default: null,
+    parse: optionalUrl(['postgres:', 'postgresql:']),
+  },
+  demo: {
+    env: 'LIFELINE_DEMO',
+    doc: 'Demo mode: allows the published change-me secrets of env.example (never in production)',
+    default: false,
+    parse: bool,
+  },
+  sessionIdleMinutes: {
+    env: 'SESSION_IDLE_MINUTES',
+    doc: 'A login ends after this many minutes without a request (a 12-hour duty shift by default)',
+    default: 720,
+    parse: positiveMinutes,
+  },
+  loginFailuresPerMinute: {
+    env: 'LOGIN_FAILURES_PER_MINUTE',
+    doc: 'Failed logins allowed per address and per username in a minute; the next answer is 429',
+    default: 10,
+    parse: int(1, 10_000),
+  },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    doc: 'Hops of reverse proxy to trust for the client address (X-Forwarded-For); 0 behind none',
+    default: 0,
+    parse: int(0, 10),
   },
   influxUrl: { env: 'INFLUX_URL', doc: 'InfluxDB v1 HTTP API', default: 'http://127.0.0.1:8086', parse: url(['http:', 'https:']) },
   influxDb: { env: 'INFLUX_DB', doc: 'InfluxDB database (created if missing)', default: 'lifeline', parse: text },
@@ -165,6 +225,9 @@ export const CONFIG_KEYS = {
 type Keys = typeof CONFIG_KEYS;
 export type Config = { [K in keyof Keys]: Keys[K]['default'] extends null ? string | null : ReturnType<Keys[K]['parse']> };
 
+/** The placeholder of env.example: refused outside the demo. */
+export const DEFAULT_SECRET_MARK = 'change-me';
+
 /** Reads and validates every setting; throws a ConfigError naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
   const out: Record<string, unknown> = {};
@@ -172,5 +235,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const raw = env[spec.env];
     out[key] = raw === undefined ? spec.default : spec.parse(raw.trim(), spec.env);
   }
-  return { ...(out as Config), ...overrides };
+  const config = { ...(out as Config), ...overrides };
+  if (!config.demo) refuseDefaultSecrets(config);
+  return config;
+}
+
+/** Every secret-bearing setting, so none ships with the published placeholder. */
+function refuseDefaultSecrets(c: Config): void {
+  const secrets: [string, string | null][] = [
+    ['MQTT_PASSWORD', c.mqttPassword],
+    ['INFLUX_PASSWORD', c.influxPassword],
+    ['DATABASE_URL', c.databaseUrl],
+    ['INFLUX_URL', c.influxUrl],
+    ['MQTT_URL', c.mqttUrl],
+  ];
+  for (const [name, value] of secrets) {
+    if (value && value.toLowerCase().includes(DEFAULT_SECRET_MARK)) {
+      throw new ConfigError(`${name} holds the placeholder secret "${DEFAULT_SECRET_MARK}": set a real one (only LIFELINE_DEMO=1 accepts it)`);
+    }
+  }
 }

@@ -6,15 +6,16 @@ import { ALERT_STATES } from './alert.js';
 export const Actor = Type.String({ minLength: 1, maxLength: 64 });
 export const Note = Type.String({ minLength: 1, maxLength: 500 });
 
-export const AcknowledgeBody = Type.Object(
-  { actor: Actor, note: Type.Optional(Type.String({ maxLength: 500 })) },
-  { additionalProperties: false },
-);
+/**
+ * Action bodies carry no actor: the actor of every action is the logged-in
+ * user, taken from the session (a body naming one is refused as an unknown field).
+ */
+export const AcknowledgeBody = Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 export const acknowledgeBody = validator(AcknowledgeBody);
 
 /** Resolving needs a note: what was found and done (整改情况). */
-export const ResolveBody = Type.Object({ actor: Actor, note: Note }, { additionalProperties: false });
+export const ResolveBody = Type.Object({ note: Note }, { additionalProperties: false });
 export type ResolveBody = Static<typeof ResolveBody>;
 export const resolveBody = validator(ResolveBody);
 
@@ -123,14 +124,14 @@ export interface Health {
 
 /** Handing an alert to the responsible unit (派单). */
 export const DispatchBody = Type.Object(
-  { actor: Actor, unit: Type.String({ minLength: 1, maxLength: 100 }), note: Type.Optional(Type.String({ maxLength: 500 })) },
+  { unit: Type.String({ minLength: 1, maxLength: 100 }), note: Type.Optional(Type.String({ maxLength: 500 })) },
   { additionalProperties: false },
 );
 export type DispatchBody = Static<typeof DispatchBody>;
 export const dispatchBody = validator(DispatchBody);
 
 /** Signing a resolved alert off (销号). */
-export const CloseBody = Type.Object({ actor: Actor, note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+export const CloseBody = Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 export type CloseBody = Static<typeof CloseBody>;
 export const closeBody = validator(CloseBody);
 
@@ -159,14 +160,27 @@ export const SilenceBody = Type.Object(
     from: EpochMs,
     to: EpochMs,
     reason: Type.String({ minLength: 1, maxLength: 500 }),
-    actor: Actor,
   },
   { additionalProperties: false },
 );
 export type SilenceInput = Static<typeof SilenceBody>;
 export const silenceBody = validator(SilenceBody);
 
-export const Silence = Type.Composite([SilenceBody, Type.Object({ id: Type.String(), createdAt: EpochMs })]);
+/**
+ * A silence as stored and listed. `actor` is who created it (from the session);
+ * ending one (`DELETE /api/silences/:id`) sets `endedAt`/`endedBy` and `to`:
+ * silences are ended, never deleted.
+ */
+export const Silence = Type.Composite([
+  SilenceBody,
+  Type.Object({
+    id: Type.String(),
+    createdAt: EpochMs,
+    actor: Actor,
+    endedAt: Type.Optional(EpochMs),
+    endedBy: Type.Optional(Actor),
+  }),
+]);
 export type Silence = Static<typeof Silence>;
 /** The silences file in the data dir. */
 export const silenceList = validator(Type.Array(Silence));

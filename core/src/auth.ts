@@ -1,0 +1,119 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { validator } from './validate.js';
+
+/**
+ * Who may do what. One table, read by the server's route guards and by the
+ * dashboard (which offers only what the role may do); the server is the judge.
+ */
+export const ROLES = ['admin', 'supervisor', 'duty', 'enterprise', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
+
+export const PERMISSIONS = [
+  'devices:read',
+  'alerts:read',
+  'alerts:acknowledge',
+  'alerts:dispatch',
+  'alerts:resolve',
+  /** 销号: signing a resolved alert off. */
+  'alerts:close',
+  'silences:read',
+  /** A silence of one device, no longer than DEVICE_SILENCE_MAX_MS. */
+  'silences:device',
+  /** A silence of any scope (device, site, tenant) and length. */
+  'silences:any',
+  'notifications:read',
+  'deadletters:read',
+  'metrics:read',
+  'audit:read',
+  'users:manage',
+  'credentials:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const STAFF_READ: Permission[] = ['devices:read', 'alerts:read', 'silences:read'];
+const DUTY: Permission[] = [...STAFF_READ, 'alerts:acknowledge', 'alerts:dispatch', 'alerts:resolve', 'silences:device', 'notifications:read'];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  admin: new Set(PERMISSIONS),
+  /** 带班领导: a duty officer's work, plus sign-off, silences of any scope, the audit log and the duty room's users. */
+  supervisor: new Set<Permission>([...DUTY, 'alerts:close', 'silences:any', 'audit:read', 'users:manage']),
+  /** 值班员. */
+  duty: new Set(DUTY),
+  /** Its own tenant only: acknowledges and reports rectification (处置完成) of its alerts, never signs off. */
+  enterprise: new Set<Permission>([...STAFF_READ, 'alerts:acknowledge', 'alerts:resolve', 'silences:device']),
+  /** Read-only, the audit log included. */
+  auditor: new Set<Permission>([...STAFF_READ, 'notifications:read', 'audit:read']),
+};
+
+export function can(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].has(permission);
+}
+
+/** Roles confined to one tenant; every other role sees the whole city. */
+export function isTenantScoped(role: Role): boolean {
+  return role === 'enterprise';
+}
+
+/** Roles a supervisor may create and manage (the duty room); an admin manages every role. */
+export const SUPERVISOR_MANAGES: ReadonlySet<Role> = new Set<Role>(['duty']);
+
+/** Longest device silence a duty officer or an enterprise may set: one day. */
+export const DEVICE_SILENCE_MAX_MS = 24 * 3600_000;
+
+/** `GET /api/me`: the logged-in person. */
+export const Me = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: RoleSchema,
+  tenant: Type.Union([Type.String(), Type.Null()]),
+});
+export type Me = Static<typeof Me>;
+
+export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+export const loginBody = validator(LoginBody);
+
+/** Shortest password a person may be given. */
+export const PASSWORD_MIN_LENGTH = 10;
+
+/** One line of the audit log, as `GET /api/audit` shows it. */
+export const AuditEntry = Type.Object({
+  id: Type.String(),
+  at: Type.Integer(),
+  actor: Type.Union([Type.String(), Type.Null()]),
+  role: Type.Union([Type.String(), Type.Null()]),
+  tenant: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  session: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  target: Type.Union([Type.String(), Type.Null()]),
+  before: Type.Unknown(),
+  after: Type.Unknown(),
+  outcome: Type.Union([Type.Literal('ok'), Type.Literal('denied'), Type.Literal('failed')]),
+  detail: Type.Union([Type.String(), Type.Null()]),
+});
+export type AuditEntry = Static<typeof AuditEntry>;
+
+export const AuditQuery = Type.Object(
+  {
+    actor: Type.Optional(Type.String({ maxLength: 64 })),
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    target: Type.Optional(Type.String({ maxLength: 128 })),
+    from: Type.Optional(Type.Integer({ minimum: 0 })),
+    to: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+  },
+  { additionalProperties: false },
+);
+export type AuditQuery = Static<typeof AuditQuery>;
+export const auditQuery = validator(AuditQuery);
