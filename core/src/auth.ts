@@ -117,3 +117,49 @@ export const AuditQuery = Type.Object(
 );
 export type AuditQuery = Static<typeof AuditQuery>;
 export const auditQuery = validator(AuditQuery);
+
+const Username = Type.String({ pattern: USERNAME_PATTERN });
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** `POST /api/users` (and `npm run users -- add`). */
+export const NewUserBody = Type.Object(
+  {
+    username: Username,
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    role: RoleSchema,
+    tenant: Type.Optional(Id),
+    password: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+);
+export type NewUserBody = Static<typeof NewUserBody>;
+export const newUserBody = validator(NewUserBody);
+
+export const PasswordBody = Type.Object({ password: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: 256 }) }, { additionalProperties: false });
+export const passwordBody = validator(PasswordBody);
+
+/** `POST /api/credentials`: issue or rotate a device's own credential, or a gateway's for several devices of one tenant. */
+export const CredentialBody = Type.Object(
+  {
+    username: Username,
+    kind: Type.Union([Type.Literal('device'), Type.Literal('gateway')]),
+    tenant: Id,
+    /** For a gateway: the devices it publishes for (a device credential covers itself). */
+    devices: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 10_000, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type CredentialBody = Static<typeof CredentialBody>;
+export const credentialBody = validator(CredentialBody);
+
+/** `POST /api/api-keys`: a key for HTTP ingest, scoped to a tenant and optionally to some of its devices. */
+export const ApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    tenant: Id,
+    devices: Type.Optional(Type.Array(Id, { maxItems: 10_000, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type ApiKeyBody = Static<typeof ApiKeyBody>;
+export const apiKeyBody = validator(ApiKeyBody);

@@ -3,6 +3,10 @@ import { logger } from '@lifeline/core/node';
 
 const log = logger('dead-letters');
 const PAYLOAD_PREVIEW = 512;
+/** A topic or reason is cut here: an entry's size is bounded whatever a client sends. */
+const TOPIC_MAX = 256;
+const REASON_MAX = 500;
+const ID_MAX = 64;
 /** Past this many log lines a second, rejections are only counted and summarised. */
 const LOG_PER_SECOND = 20;
 
@@ -23,7 +27,15 @@ export class DeadLetters {
 
   add(entry: Omit<DeadLetter, 'payload' | 'at'> & { payload: Buffer | string; at?: number }): DeadLetter {
     const text = typeof entry.payload === 'string' ? entry.payload : entry.payload.subarray(0, PAYLOAD_PREVIEW * 4).toString('utf8');
-    const dl: DeadLetter = { ...entry, at: entry.at ?? Date.now(), payload: text.slice(0, PAYLOAD_PREVIEW) };
+    const dl: DeadLetter = {
+      ...entry,
+      topic: entry.topic.slice(0, TOPIC_MAX),
+      reason: entry.reason.slice(0, REASON_MAX),
+      ...(entry.tenant !== undefined ? { tenant: entry.tenant.slice(0, ID_MAX) } : {}),
+      ...(entry.device !== undefined ? { device: entry.device.slice(0, ID_MAX) } : {}),
+      at: entry.at ?? Date.now(),
+      payload: text.slice(0, PAYLOAD_PREVIEW),
+    };
     if (this.ring.length < this.capacity) this.ring.push(dl);
     else this.ring[this.next] = dl;
     this.next = (this.next + 1) % this.capacity;

@@ -1,4 +1,4 @@
-import type { Device, Signal } from '@lifeline/core';
+import type { DeadLetterCode, Device, Signal } from '@lifeline/core';
 import { logger, type InfluxTarget, type InfluxWriter, type LoadedRegistry } from '@lifeline/core/node';
 import { DeadLetters } from './dead-letters.js';
 import { MqttSource } from './mqtt-source.js';
@@ -13,6 +13,8 @@ const log = logger('ingest');
 
 /** How often rule state (durations in progress, baselines …) is written to disk. */
 export const RULE_STATE_SAVE_MS = 5000;
+/** Distinct metric names one device may report, ever: each is an InfluxDB field and a key in memory. */
+export const MAX_METRICS_PER_DEVICE = 32;
 /** Longest start-up waits to learn the enterprises' baselines from InfluxDB. */
 export const BASELINE_LEARN_TIMEOUT_MS = 15_000;
 
@@ -33,6 +35,8 @@ export interface IngestOptions {
    */
   rules?: { path: string; stateDir: string; influx?: InfluxTarget };
 }
+
+export type HandleResult = { ok: true; points: number } | { ok: false; code: DeadLetterCode; reason: string };
 
 export interface Latest {
   values: Record<string, number>;
@@ -59,6 +63,7 @@ export class Ingest {
   readonly latest = new Map<string, Latest>();
   readonly stats: IngestStats = { received: 0, accepted: 0, readings: 0, events: 0, rejected: 0 };
   private readonly tags = new Map<string, { tags: Record<string, string>; series: string }>();
+  private readonly metricNames = new Map<string, Set<string>>();
   private ruleState: RuleStateFile | null = null;
   private rulesWatcher: RulesWatcher | null = null;
   private saveTimer: NodeJS.Timeout | null = null;
@@ -141,17 +146,30 @@ export class Ingest {
     }
   }
 
-  /** One message from the broker; never throws. */
-  handle(topic: string, payload: Buffer, now = Date.now()): void {
+  /**
+   * One message, from the broker or the HTTP ingest route; never throws. Says
+   * whether it was taken, or why not (it is in the dead letters then).
+   */
+  handle(topic: string, payload: Buffer, now = Date.now()): HandleResult {
     this.stats.received++;
     const p = parseMessage(topic, payload, (id) => this.opts.registry.byId.get(id), now);
     if (!p.ok) {
       this.stats.rejected++;
       this.deadLetters.add({ topic, code: p.code, reason: p.reason, tenant: p.tenant, device: p.device, payload, at: now });
-      return;
+      return { ok: false, code: p.code, reason: p.reason };
+    }
+    let points = 1;
+    const { device } = p;
+    if (p.channel === 'telemetry') {
+      const extra = this.newMetricNames(device.id, p.readings);
+      if (extra) {
+        const reason = `device ${device.id} would report more than ${MAX_METRICS_PER_DEVICE} distinct metrics (new: ${extra.slice(0, 5).join(', ')})`;
+        this.stats.rejected++;
+        this.deadLetters.add({ topic, code: 'invalid_payload', reason, tenant: device.tenant, device: device.id, payload, at: now });
+        return { ok: false, code: 'invalid_payload', reason };
+      }
     }
     this.stats.accepted++;
-    const { device } = p;
     const { tags, series } = this.tagsOf(device);
     const writer = this.opts.writer;
     this.rules.seen(device, now);
@@ -163,6 +181,7 @@ export class Ingest {
           this.remember(device.id, r.values, r.ts);
         }
         this.stats.readings += p.readings.length;
+        points = p.readings.length;
         break;
       case 'event':
         writer.write(eventLine(tags, p.event));
@@ -175,6 +194,21 @@ export class Ingest {
         break;
     }
     this.opts.onDeviceChange?.(device.id);
+    return { ok: true, points };
+  }
+
+  /**
+   * Names beyond the per-device cap, or null when all fit (then they are
+   * remembered): each name is a field in InfluxDB and a key in memory.
+   */
+  private newMetricNames(id: string, readings: { values: Record<string, number> }[]): string[] | null {
+    let names = this.metricNames.get(id);
+    if (!names) this.metricNames.set(id, (names = new Set(Object.keys(this.latest.get(id)?.values ?? {}))));
+    const fresh: string[] = [];
+    for (const r of readings) for (const k in r.values) if (!names.has(k) && !fresh.includes(k)) fresh.push(k);
+    if (names.size + fresh.length > MAX_METRICS_PER_DEVICE) return fresh;
+    for (const k of fresh) names.add(k);
+    return null;
   }
 
   private remember(id: string, values: Record<string, number>, at: number): void {

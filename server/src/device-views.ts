@@ -10,9 +10,12 @@ export class DeviceViews {
     private readonly alerts: AlertManager,
   ) {}
 
-  list(): DeviceView[] {
+  /** Every device, or one tenant's (an enterprise user's view). */
+  list(tenant: string | null = null): DeviceView[] {
     const worst = this.alerts.worstLevels();
-    return [...this.devices.values()].map((d) => this.view(d, worst.get(d.id) ?? null));
+    const out: DeviceView[] = [];
+    for (const d of this.devices.values()) if (tenant === null || d.tenant === tenant) out.push(this.view(d, worst.get(d.id) ?? null));
+    return out;
   }
 
   get(id: string): DeviceView | undefined {

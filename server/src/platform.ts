@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import {
   ensureDatabase,
   InfluxWriter,
   influxQuery,
+  ConfigError,
   loadConfig,
   loadRegistry,
   logger,
@@ -22,8 +24,21 @@ import { SilenceStore } from './alerts/silences.js';
 import { Notifier } from './notify/notifier.js';
 import { Outbox } from './notify/outbox.js';
 import { apiRouter } from './api/routes.js';
+import { adminRouter } from './api/admin-routes.js';
+import { authRouter } from './api/auth-routes.js';
+import { ingestRouter } from './api/ingest-routes.js';
+import { AuditTrail } from './auth/audit-trail.js';
+import { sessionAuth } from './auth/http-auth.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { noStore, sameOriginWrites, securityHeaders } from './auth/security-headers.js';
+import { HttpError } from './api/http-errors.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/types.js';
 import { errorHandler } from './api/http-errors.js';
 import { EmbeddedBroker } from './broker.js';
+import { syncMosquittoFiles } from './auth/broker-auth.js';
+import { DeviceAuthenticator } from './auth/device-auth.js';
+import { ingestUsername } from './auth/accounts.js';
 import { DeviceViews } from './device-views.js';
 import { HistoryReader } from './history.js';
 import { SocketHub } from './socket-hub.js';
@@ -40,6 +55,7 @@ export interface Platform {
   notifier: Notifier;
   outbox: Outbox;
   silences: SilenceStore;
+  store: Store;
   stop(): Promise<void>;
 }
 
@@ -54,7 +70,11 @@ const INFLUX_WAIT_MS = 30_000;
 export async function startPlatform(overrides: Partial<Config> = {}): Promise<Platform> {
   const config = loadConfig(process.env, overrides);
   setLogLevel(config.logLevel);
+  if (!config.databaseUrl) {
+    throw new ConfigError('DATABASE_URL is not set: Lifeline keeps users, sessions, credentials and the audit log in PostgreSQL (scripts/services.sh start --pg-port N prints one)');
+  }
   const registry = loadRegistry(config.registryPath);
+  const store = await openStore(config.databaseUrl);
   const influx: InfluxTarget = { url: config.influxUrl, db: config.influxDb, username: config.influxUsername, password: config.influxPassword };
   await waitForInflux(influx);
   await ensureDatabase(influx);
@@ -95,12 +115,36 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   alerts.restore(await rebuildActiveAlerts(influx, config.alertLogDays));
   notifier.start();
 
-  const broker = config.mqttUrl ? null : new EmbeddedBroker(config.host, config.mqttPort);
-  if (broker) await broker.start();
+  // The ingest identity: on the embedded broker a secret made for this run; on Mosquitto, MQTT_USERNAME/MQTT_PASSWORD.
+  const ingestIdentity = {
+    username: ingestUsername(config),
+    secret: config.mqttUrl ? config.mqttPassword : randomBytes(24).toString('base64url'),
+    clientId: config.mqttClientId,
+  };
+  let broker: EmbeddedBroker | null = null;
+  let deviceAuth: DeviceAuthenticator | null = null;
+  if (!config.mqttUrl) {
+    const auth = (deviceAuth = new DeviceAuthenticator(store.credentials, ingestIdentity, { maxPayloadBytes: config.mqttMaxPacketBytes }));
+    await auth.load();
+    broker = new EmbeddedBroker({ host: config.mqttHost, port: config.mqttPort, auth, maxPacketBytes: config.mqttMaxPacketBytes });
+    await broker.start();
+  }
   const mqttUrl = config.mqttUrl ?? broker!.url;
+  /** Mosquitto's password and ACL files follow the store, when MOSQUITTO_AUTH_DIR is set. */
+  const syncBrokerAuth = async () => {
+    // The embedded broker's cache reloads at once: a rotated secret stops working now, not at the next refresh.
+    await deviceAuth?.load().catch((err) => log.error({ err }, 'could not reload device credentials'));
+    if (!config.mosquittoAuthDir) return;
+    try {
+      await syncMosquittoFiles(store.credentials, { dir: config.mosquittoAuthDir, pidFile: config.mosquittoPidFile, ingestUsername: ingestIdentity.username, ingestPassword: config.mqttPassword });
+    } catch (err) {
+      log.error({ err, dir: config.mosquittoAuthDir }, 'could not write the Mosquitto password and ACL files');
+    }
+  };
+  await syncBrokerAuth();
 
   const ingest = new Ingest({
-    mqtt: { url: mqttUrl, clientId: config.mqttClientId, username: config.mqttUsername, password: config.mqttPassword },
+    mqtt: { url: mqttUrl, clientId: config.mqttClientId, username: ingestIdentity.username, password: ingestIdentity.secret },
     registry,
     writer,
     deadLetterMax: config.deadLetterMax,
@@ -124,8 +168,39 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
     };
   };
 
+  const idleMs = config.sessionIdleMinutes * 60_000;
+  const tls = config.publicUrl.startsWith('https:');
+  const audit = new AuditTrail(store.audit);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders(tls));
+  app.use('/api', noStore, sameOriginWrites(), sessionAuth(store.sessions, idleMs));
+  app.use(
+    '/api/ingest',
+    ingestRouter({ apiKeys: store.apiKeys, ingest, registry, flush: () => writer.drain(10_000).catch(() => undefined) }),
+  );
+  app.use(
+    '/api',
+    authRouter({
+      store,
+      audit,
+      limiter: new LoginLimiter(config.loginFailuresPerMinute),
+      idleMs,
+      secureCookies: tls,
+      onSessionEnded: (id) => hub?.endSession(id),
+    }),
+  );
+  app.use(
+    '/api',
+    adminRouter({
+      store,
+      registry,
+      audit,
+      onUserSessionsEnded: (id) => hub?.endUser(id),
+      onCredentialsChanged: syncBrokerAuth,
+    }),
+  );
   app.use(
     '/api',
     apiRouter({
@@ -139,8 +214,13 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
       timeline: (id) => readTimeline(influx, id, config.alertLogDays),
       notifications: { list: (limit) => outbox.list(limit), get stats() { return outbox.stats; } },
       silences,
+      audit,
+      auditLog: store.audit,
     }),
   );
+  app.use('/api', (req) => {
+    throw new HttpError(404, `no such API route: ${req.method} ${req.originalUrl.split('?')[0]}`);
+  });
   if (existsSync(path.join(config.webDist, 'index.html'))) {
     app.use(express.static(config.webDist, { index: 'index.html', maxAge: '1h' }));
   } else {
@@ -149,7 +229,7 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   app.use(errorHandler);
 
   const http: HttpServer = createServer(app);
-  hub = new SocketHub(http, views);
+  hub = new SocketHub(http, views, { sessions: store.sessions, idleMs, tenantOf: (id) => registry.byId.get(id)?.tenant });
   hub.start();
   await new Promise<void>((resolve, reject) => {
     http.once('error', (err: NodeJS.ErrnoException) =>
@@ -180,10 +260,11 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
       await writer.close();
       await alerts.flush().catch((err) => log.error({ err }, 'alert log flush failed'));
       await alertWriter.close();
+      await store.close().catch((err) => log.error({ err }, 'store close failed'));
       log.info('Lifeline stopped');
     })());
 
-  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, stop };
+  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, stop };
 }
 
 async function waitForInflux(t: InfluxTarget): Promise<void> {

@@ -31,21 +31,42 @@ export class SilenceStore implements SilenceMatcher {
     return [...this.items].sort((a, b) => b.from - a.from);
   }
 
-  add(input: SilenceInput): Silence {
-    const s: Silence = { ...input, id: `s-${this.now().toString(36)}-${randomBytes(3).toString('hex')}`, createdAt: this.now() };
+  get(id: string): Silence | undefined {
+    return this.items.find((s) => s.id === id);
+  }
+
+  /** Silences not yet over (current or future). */
+  activeCount(): number {
+    const t = this.now();
+    let n = 0;
+    for (const s of this.items) if (s.to > t) n++;
+    return n;
+  }
+
+  /** A new silence created by `actor` (the logged-in person). */
+  add(input: SilenceInput, actor: string): Silence {
+    const s: Silence = { ...input, actor, id: `s-${this.now().toString(36)}-${randomBytes(3).toString('hex')}`, createdAt: this.now() };
     this.items.push(s);
     this.save();
-    log.info({ id: s.id, device: s.device, site: s.site, tenant: s.tenant, from: s.from, to: s.to, actor: s.actor }, 'silence added');
+    log.info({ id: s.id, device: s.device, site: s.site, tenant: s.tenant, from: s.from, to: s.to, actor }, 'silence added');
     return s;
   }
 
-  remove(id: string): boolean {
-    const before = this.items.length;
-    this.items = this.items.filter((s) => s.id !== id);
-    if (this.items.length === before) return false;
+  /**
+   * Ends a silence now: it stays in the list (and the audit log) with who ended
+   * it and when, so a muted period is never rewritten as never muted.
+   */
+  end(id: string, actor: string): Silence | undefined {
+    const s = this.items.find((x) => x.id === id);
+    if (!s) return undefined;
+    if (s.endedAt !== undefined) return s;
+    const t = this.now();
+    s.endedAt = t;
+    s.endedBy = actor;
+    if (s.to > t) s.to = Math.max(s.from, t);
     this.save();
-    log.info({ id }, 'silence removed');
-    return true;
+    log.info({ id, actor }, 'silence ended');
+    return s;
   }
 
   match(a: Pick<Alert, 'device' | 'tenant' | 'site'>, at: number): Silence | undefined {

@@ -56,3 +56,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   else log.warn({ method: req.method, url: req.originalUrl, status, error: body.error, details: body.details }, 'request refused');
   res.status(status).json(body);
 };
+
+/** A route parameter as one string (Express types a parameter as string or string[]). */
+export function param(req: { params: Record<string, string | string[] | undefined> }, name: string): string {
+  const v = req.params[name];
+  return Array.isArray(v) ? v.join('/') : (v ?? '');
+}

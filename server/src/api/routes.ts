@@ -1,16 +1,21 @@
-import express, { Router } from 'express';
+import express, { Router, type Request } from 'express';
 import {
   acknowledgeBody,
   alertQuery,
+  auditQuery,
   closeBody,
+  DEVICE_SILENCE_MAX_MS,
   dispatchBody,
   historyQuery,
   notificationQuery,
   resolveBody,
   silenceBody,
+  can,
   type Alert,
   type DistrictMeta,
   type Health,
+  type Permission,
+  type Silence,
   type Validator,
   type NotificationView,
   type TimelineEntry,
@@ -19,9 +24,17 @@ import type { Ingest } from '@lifeline/ingest';
 import type { LoadedRegistry } from '@lifeline/core/node';
 import type { AlertManager } from '../alerts/alert-manager.js';
 import type { SilenceStore } from '../alerts/silences.js';
+import type { AuditTrail } from '../auth/audit-trail.js';
+import { authOf, inScope, mustAuth, mustBeAllowed, requirePermission, tenantScope, type AuthContext } from '../auth/http-auth.js';
 import type { DeviceViews } from '../device-views.js';
 import type { HistoryReader } from '../history.js';
-import { HttpError, numericQuery, validated } from './http-errors.js';
+import type { AuditStore } from '../store/types.js';
+import { HttpError, numericQuery, param, validated } from './http-errors.js';
+
+/** Active (not yet ended) silences the platform keeps; one more is refused. */
+export const MAX_ACTIVE_SILENCES = 10_000;
+/** Concurrent history queries to InfluxDB; beyond it a request answers 503 at once. */
+export const MAX_HISTORY_QUERIES = 8;
 
 export interface ApiDeps {
   registry: LoadedRegistry;
@@ -34,113 +47,188 @@ export interface ApiDeps {
   timeline: (alertId: string) => Promise<TimelineEntry[]>;
   notifications: { list(limit: number): NotificationView[]; stats: Record<string, number> };
   silences: SilenceStore;
+  audit: AuditTrail;
+  auditLog: AuditStore;
 }
 
-/** Thin routes: validate, call the stage, answer. */
+/** Thin routes: check who asks and what they may see, validate, call the stage, answer. */
 export function apiRouter(d: ApiDeps): Router {
   const r = Router();
   r.use(express.json({ limit: '16kb' }));
+  const noDevice = (id: string) => new HttpError(404, `no device with id ${id}`);
+  const noAlert = (id: string) => new HttpError(404, `no alert with id ${id}`);
+  const siteTenants = new Map<string, Set<string>>();
+  for (const dev of d.registry.byId.values()) if (dev.site) (siteTenants.get(dev.site) ?? siteTenants.set(dev.site, new Set()).get(dev.site)!).add(dev.tenant);
 
-  r.get('/health', async (_req, res) => {
+  /** The device, if it exists and the person may see it; another tenant's is simply not there (404). */
+  const deviceFor = (a: AuthContext, id: string) => {
+    const dev = d.registry.byId.get(id);
+    if (!dev || !inScope(a.user, dev.tenant)) throw noDevice(id);
+    return dev;
+  };
+  const alertFor = (a: AuthContext, id: string): Alert => {
+    const al = d.alerts.get(id);
+    if (!al || !inScope(a.user, al.tenant)) throw noAlert(id);
+    return al;
+  };
+  const silenceVisible = (a: AuthContext, s: Silence): boolean => {
+    const t = tenantScope(a.user);
+    if (t === null) return true;
+    if (s.device !== undefined) return d.registry.byId.get(s.device)?.tenant === t;
+    if (s.site !== undefined) return siteTenants.get(s.site)?.has(t) ?? false;
+    return s.tenant === t;
+  };
+
+  // Anonymous callers (a load balancer) learn only up or down; admins see the dependencies.
+  r.get('/health', async (req, res) => {
     const h = await d.health();
-    res.status(h.status === 'ok' ? 200 : 503).json(h);
+    const a = authOf(req);
+    res.status(h.status === 'ok' ? 200 : 503).json(a && can(a.user.role, 'metrics:read') ? h : { status: h.status });
   });
 
-  r.get('/meta', (_req, res) => {
+  r.get('/meta', (req, res) => {
+    const a = mustAuth(req);
     const meta: DistrictMeta = {
       district: d.registry.district,
       towns: d.registry.towns,
-      tenants: d.registry.tenants.map((t) => ({ id: t.id, name: t.name, type: t.type })),
+      tenants: d.registry.tenants.filter((t) => inScope(a.user, t.id)).map((t) => ({ id: t.id, name: t.name, type: t.type })),
     };
     res.json(meta);
   });
 
-  r.get('/devices', (_req, res) => {
-    res.json(d.views.list());
+  r.get('/devices', requirePermission('devices:read'), (req, res) => {
+    res.json(d.views.list(tenantScope(mustAuth(req).user)));
   });
 
-  r.get('/devices/:id', (req, res) => {
-    const v = d.views.get(req.params.id);
-    if (!v) throw new HttpError(404, `no device with id ${req.params.id}`);
-    res.json(v);
+  r.get('/devices/:id', requirePermission('devices:read'), (req, res) => {
+    const a = mustAuth(req);
+    deviceFor(a, param(req, 'id'));
+    res.json(d.views.get(param(req, 'id')));
   });
 
-  r.get('/devices/:id/history', async (req, res) => {
-    if (!d.registry.byId.has(req.params.id)) throw new HttpError(404, `no device with id ${req.params.id}`);
+  let historyInFlight = 0;
+  r.get('/devices/:id/history', requirePermission('devices:read'), async (req, res) => {
+    deviceFor(mustAuth(req), param(req, 'id'));
     const q = validated(historyQuery, numericQuery(req.query, ['minutes', 'points']), 'history query');
-    res.json(await d.history.read(req.params.id, q.minutes ?? 60, q.points ?? 120));
+    if (historyInFlight >= MAX_HISTORY_QUERIES) {
+      res.setHeader('Retry-After', '1');
+      throw new HttpError(503, `too many history queries at once (${MAX_HISTORY_QUERIES}); try again in a moment`);
+    }
+    historyInFlight++;
+    try {
+      res.json(await d.history.read(param(req, 'id'), q.minutes ?? 60, q.points ?? 120));
+    } finally {
+      historyInFlight--;
+    }
   });
 
-  r.get('/alerts', (req, res) => {
+  r.get('/alerts', requirePermission('alerts:read'), (req, res) => {
     const q = validated(alertQuery, numericQuery(req.query, ['limit']), 'alert query');
-    res.json(d.alerts.list(q));
+    // An enterprise's own tenant, whatever the query asks for.
+    const t = tenantScope(mustAuth(req).user);
+    res.json(d.alerts.list(t === null ? q : { ...q, tenant: t }));
   });
 
-  r.get('/alerts/:id', (req, res) => {
-    const a = d.alerts.get(req.params.id);
-    if (!a) throw new HttpError(404, `no alert with id ${req.params.id}`);
-    res.json(a);
+  r.get('/alerts/:id', requirePermission('alerts:read'), (req, res) => {
+    res.json(alertFor(mustAuth(req), param(req, 'id')));
   });
 
   /**
-   * One operator action on an alert: validate the body, change the alert, and
-   * answer only once the change is in the alert log, so a crash right after loses nothing.
+   * One action on an alert by the logged-in person: check role and tenant,
+   * validate the body, change the alert, and answer only once the change is in
+   * the alert log and the audit log, so a crash right after loses nothing.
    */
-  const action = <B>(name: string, body: Validator<B>, change: (id: string, b: B) => Alert) =>
+  const action = <B>(name: string, permission: Permission, body: Validator<B>, change: (id: string, actor: string, b: B) => Alert) =>
     r.post(`/alerts/:id/${name}`, async (req, res) => {
-      const a = change(req.params.id, validated(body, req.body ?? {}, `${name} body`));
+      const a = mustAuth(req);
+      mustBeAllowed(a, permission);
+      const before = alertFor(a, param(req, 'id'));
+      const was = { state: before.state, level: before.level };
+      const b = validated(body, req.body ?? {}, `${name} body`);
+      const after = change(param(req, 'id'), a.user.username, b);
       await d.alerts.flush();
-      res.json(a);
+      await d.audit.record(req, a, { action: `alert.${name}`, target: after.id, before: was, after: { state: after.state, level: after.level, ...b } });
+      res.json(after);
     });
-  action('acknowledge', acknowledgeBody, (id, b) => d.alerts.acknowledge(id, b.actor, b.note));
-  action('resolve', resolveBody, (id, b) => d.alerts.resolve(id, b.actor, b.note));
-  action('dispatch', dispatchBody, (id, b) => d.alerts.dispatch(id, b.actor, b.unit, b.note));
-  action('close', closeBody, (id, b) => d.alerts.close(id, b.actor, b.note));
+  action('acknowledge', 'alerts:acknowledge', acknowledgeBody, (id, actor, b) => d.alerts.acknowledge(id, actor, b.note));
+  action('resolve', 'alerts:resolve', resolveBody, (id, actor, b) => d.alerts.resolve(id, actor, b.note));
+  action('dispatch', 'alerts:dispatch', dispatchBody, (id, actor, b) => d.alerts.dispatch(id, actor, b.unit, b.note));
+  action('close', 'alerts:close', closeBody, (id, actor, b) => d.alerts.close(id, actor, b.note));
 
-  r.get('/alerts/:id/timeline', async (req, res) => {
-    if (!d.alerts.get(req.params.id) && !/^[a-z0-9-]{1,40}$/.test(req.params.id)) throw new HttpError(404, `no alert with id ${req.params.id}`);
+  r.get('/alerts/:id/timeline', requirePermission('alerts:read'), async (req, res) => {
+    const a = mustAuth(req);
+    const id = param(req, 'id');
+    // Staff may read the timeline of an alert long closed (only the log has it); an enterprise only of its own alerts.
+    if (tenantScope(a.user) !== null) alertFor(a, id);
+    else if (!d.alerts.get(id) && !/^[a-z0-9-]{1,40}$/.test(id)) throw noAlert(id);
     await d.alerts.flush();
-    const t = await d.timeline(req.params.id);
-    if (!t.length) throw new HttpError(404, `no alert with id ${req.params.id}`);
+    const t = await d.timeline(id);
+    if (!t.length) throw noAlert(id);
     res.json(t);
   });
 
-  r.get('/notifications', (req, res) => {
+  r.get('/notifications', requirePermission('notifications:read'), (req, res) => {
     const q = validated(notificationQuery, numericQuery(req.query, ['limit']), 'notification query');
     res.json({ ...d.notifications.stats, items: d.notifications.list(q.limit ?? 200) });
   });
 
-  r.get('/silences', (_req, res) => {
-    res.json(d.silences.list());
+  r.get('/silences', requirePermission('silences:read'), (req, res) => {
+    const a = mustAuth(req);
+    res.json(d.silences.list().filter((s) => silenceVisible(a, s)));
   });
 
-  r.post('/silences', (req, res) => {
+  /** Whether this person may create or end this silence: device silences up to a day, anything else needs 'silences:any'. */
+  const mustMaySilence = (a: AuthContext, s: { device?: string; from: number; to: number }) => {
+    if (can(a.user.role, 'silences:any')) return;
+    mustBeAllowed(a, 'silences:device');
+    if (s.device === undefined) throw new HttpError(403, `role ${a.user.role} may silence single devices only (site and tenant silences need silences:any)`);
+    if (s.to - s.from > DEVICE_SILENCE_MAX_MS) throw new HttpError(403, `role ${a.user.role} may silence a device for at most ${DEVICE_SILENCE_MAX_MS / 3600_000} h`);
+  };
+
+  r.post('/silences', async (req, res) => {
+    const a = mustAuth(req);
     const b = validated(silenceBody, req.body ?? {}, 'silence body');
     const scopes = (['device', 'site', 'tenant'] as const).filter((k) => b[k] !== undefined);
     if (scopes.length !== 1) throw new HttpError(400, 'invalid silence body', [`/: exactly one of device, site, tenant is required, got ${scopes.length ? scopes.join(', ') : 'none'}`]);
     if (b.to <= b.from) throw new HttpError(400, 'invalid silence body', ['/to: must be after from']);
-    if (b.device !== undefined && !d.registry.byId.has(b.device)) throw new HttpError(400, 'invalid silence body', [`/device: no device with id ${b.device}`]);
+    mustMaySilence(a, b);
+    if (b.device !== undefined) {
+      const dev = d.registry.byId.get(b.device);
+      if (!dev || !inScope(a.user, dev.tenant)) throw new HttpError(400, 'invalid silence body', [`/device: no device with id ${b.device}`]);
+    }
     if (b.tenant !== undefined && !d.registry.tenants.some((t) => t.id === b.tenant)) throw new HttpError(400, 'invalid silence body', [`/tenant: no tenant with id ${b.tenant}`]);
-    res.status(201).json(d.silences.add(b));
+    if (b.site !== undefined && !siteTenants.has(b.site)) throw new HttpError(400, 'invalid silence body', [`/site: no site with id ${b.site}`]);
+    if (d.silences.activeCount() >= MAX_ACTIVE_SILENCES) throw new HttpError(409, `${MAX_ACTIVE_SILENCES} silences are active already: end some first`);
+    const s = d.silences.add(b, a.user.username);
+    await d.audit.record(req, a, { action: 'silence.create', target: s.id, after: s });
+    res.status(201).json(s);
   });
 
-  r.delete('/silences/:id', (req, res) => {
-    if (!d.silences.remove(req.params.id)) throw new HttpError(404, `no silence with id ${req.params.id}`);
-    res.status(204).end();
+  // Silences are ended, never deleted: the record of who muted what stays.
+  r.delete('/silences/:id', async (req, res) => {
+    const a = mustAuth(req);
+    const s = d.silences.get(param(req, 'id'));
+    if (!s || !silenceVisible(a, s)) throw new HttpError(404, `no silence with id ${param(req, 'id')}`);
+    mustMaySilence(a, { device: s.device, from: s.from, to: Math.min(s.to, s.from + 1) });
+    const ended = d.silences.end(s.id, a.user.username);
+    await d.audit.record(req, a, { action: 'silence.end', target: s.id, before: s, after: ended });
+    res.json(ended);
   });
 
-  r.get('/dead-letters', (req, res) => {
+  r.get('/dead-letters', requirePermission('deadletters:read'), (req, res) => {
     const limit = Math.min(Number(req.query.limit ?? 200) || 200, 10_000);
     const dl = d.ingest.deadLetters;
     res.json({ total: dl.total, byCode: dl.byCode, items: dl.list(limit) });
   });
 
-  r.get('/metrics', (_req, res) => {
+  r.get('/metrics', requirePermission('metrics:read'), (_req, res) => {
     res.json({ ingest: d.ingest.stats, deadLetters: { total: d.ingest.deadLetters.total, byCode: d.ingest.deadLetters.byCode }, openAlerts: d.alerts.openCount, notifications: d.notifications.stats, influx: d.writerStats() });
   });
 
-  r.use((req, _res) => {
-    throw new HttpError(404, `no such API route: ${req.method} ${req.baseUrl}${req.path}`);
+  r.get('/audit', requirePermission('audit:read'), async (req: Request, res) => {
+    const q = validated(auditQuery, numericQuery(req.query, ['from', 'to', 'limit']), 'audit query');
+    res.json(await d.auditLog.list(q));
   });
+
   return r;
 }

@@ -22,3 +22,18 @@ describe('config', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 });
+
+describe('secrets outside the demo', () => {
+  it('refuses the change-me placeholder in any secret unless LIFELINE_DEMO=1, naming the variable', () => {
+    expect(() => loadConfig({ MQTT_PASSWORD: 'change-me' })).toThrow(/MQTT_PASSWORD.*change-me/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://lifeline:change-me@db:5432/lifeline' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ INFLUX_PASSWORD: 'CHANGE-ME-too' })).toThrow(/INFLUX_PASSWORD/);
+    expect(loadConfig({ MQTT_PASSWORD: 'change-me', LIFELINE_DEMO: '1' }).mqttPassword).toBe('change-me');
+    expect(loadConfig({ MQTT_PASSWORD: 'a-real-secret-4f9c' }).mqttPassword).toBe('a-real-secret-4f9c');
+  });
+
+  it('binds the embedded broker to 127.0.0.1 and takes DATABASE_URL only as a postgres URL', () => {
+    expect(loadConfig({}).mqttHost).toBe('127.0.0.1');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL must use postgres:/);
+  });
+});

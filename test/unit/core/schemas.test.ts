@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertQuery, deviceEvent, deviceStatusPayload, parseTopic, resolveBody, telemetryPayload } from '@lifeline/core';
+import { acknowledgeBody, alertQuery, can, deviceEvent, deviceStatusPayload, parseTopic, resolveBody, ROLES, telemetryPayload } from '@lifeline/core';
 
 const NOW = 1_795_000_000_000;
 
@@ -76,14 +76,31 @@ describe('topics', () => {
 
 describe('API bodies and queries', () => {
   it('requires a note to resolve an alert', () => {
-    expect(resolveBody.check({ actor: '张三' }).ok).toBe(false);
-    expect(resolveBody.check({ actor: '张三', note: '' }).ok).toBe(false);
-    expect(resolveBody.check({ actor: '张三', note: '已关阀通风，复测正常' }).ok).toBe(true);
+    expect(resolveBody.check({}).ok).toBe(false);
+    expect(resolveBody.check({ note: '' }).ok).toBe(false);
+    expect(resolveBody.check({ note: '已关阀通风，复测正常' }).ok).toBe(true);
+  });
+
+  it('refuses an actor in an action body: the actor is the logged-in user', () => {
+    expect(resolveBody.check({ actor: 'system', note: '已处置' }).ok).toBe(false);
+    expect(acknowledgeBody.check({ actor: '张三' }).ok).toBe(false);
+    expect(acknowledgeBody.check({}).ok).toBe(true);
   });
 
   it('accepts known alert filters and rejects unknown ones', () => {
     expect(alertQuery.check({ state: 'open', level: 'red', kind: 'gas', town: '太和镇' }).ok).toBe(true);
     expect(alertQuery.check({ level: 'purple' }).ok).toBe(false);
     expect(alertQuery.check({ colour: 'red' }).ok).toBe(false);
+  });
+});
+
+describe('roles', () => {
+  it('lets only a supervisor or admin sign off, and keeps auditors and enterprises from dispatching', () => {
+    expect(ROLES.filter((r) => can(r, 'alerts:close'))).toEqual(['admin', 'supervisor']);
+    expect(ROLES.filter((r) => can(r, 'alerts:dispatch'))).toEqual(['admin', 'supervisor', 'duty']);
+    expect(ROLES.filter((r) => can(r, 'alerts:acknowledge'))).toEqual(['admin', 'supervisor', 'duty', 'enterprise']);
+    expect(ROLES.filter((r) => can(r, 'audit:read'))).toEqual(['admin', 'supervisor', 'auditor']);
+    expect(ROLES.filter((r) => can(r, 'deadletters:read'))).toEqual(['admin']);
+    expect(ROLES.filter((r) => can(r, 'silences:any'))).toEqual(['admin', 'supervisor']);
   });
 });

@@ -121,15 +121,20 @@ describe('silences file', () => {
     try {
       const file = path.join(dir, 'silences.json');
       const s = new SilenceStore(file, () => T0);
-      const dev = s.add({ device: 'gas-1', from: T0, to: T0 + 3600_000, reason: '检修', actor: '张三' });
-      s.add({ tenant: 'qx-water', from: T0 + 3600_000, to: T0 + 7200_000, reason: '管网改造', actor: '李四' });
+      const dev = s.add({ device: 'gas-1', from: T0, to: T0 + 3600_000, reason: '检修' }, '张三');
+      s.add({ tenant: 'qx-water', from: T0 + 3600_000, to: T0 + 7200_000, reason: '管网改造' }, '李四');
       const again = new SilenceStore(file, () => T0);
       expect(again.list()).toHaveLength(2);
       expect(again.match({ device: 'gas-1', tenant: 'x' }, T0 + 10)?.id).toBe(dev.id);
       expect(again.match({ device: 'gas-1', tenant: 'x' }, T0 + 3600_000)).toBeUndefined();
       expect(again.match({ device: 'w-1', tenant: 'qx-water' }, T0 + 3600_001)).toBeDefined();
-      expect(again.remove(dev.id)).toBe(true);
-      expect(new SilenceStore(file, () => T0).list()).toHaveLength(1);
+      expect(again.list().find((x) => x.id === dev.id)?.actor).toBe('张三');
+      // Ended, not deleted: kept with who ended it, matching nothing from then on.
+      expect(again.end(dev.id, '王五')).toMatchObject({ endedBy: '王五', endedAt: T0, to: T0 });
+      const reread = new SilenceStore(file, () => T0);
+      expect(reread.list()).toHaveLength(2);
+      expect(reread.match({ device: 'gas-1', tenant: 'x' }, T0 + 10)).toBeUndefined();
+      expect(reread.end('s-none', '王五')).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
