@@ -104,7 +104,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-# --- InfluxDB ----------------------------------------------------------------
+# --- InfluxDB and PostgreSQL ---------------------------------------------------
+# Both from one services.sh call (each only when not given by INFLUX_URL / DATABASE_URL).
+svc_args=()
 if [[ -n "${INFLUX_URL:-}" ]]; then
   influx_url="${INFLUX_URL%/}"
   say "using InfluxDB at $influx_url (INFLUX_URL)"
@@ -113,12 +115,58 @@ else
   if [[ -n "$mqtt_port" && "$influx_port" == "$mqtt_port" ]] || [[ "$influx_port" == "$http_port" ]]; then
     influx_port="$(pick_free_port)"
   fi
-  say "starting InfluxDB on port $influx_port …"
-  started_influx=1
-  out="$(bash scripts/services.sh start --no-mqtt --dir "$run/services" --influx-port "$influx_port" 8>&-)"
-  influx_url="$(sed -n 's/^INFLUX_URL=//p' <<<"$out")"
-  [[ -n "$influx_url" ]] || die "services.sh did not report INFLUX_URL"
+  svc_args+=(--influx-port "$influx_port")
 fi
+if [[ -n "${DATABASE_URL:-}" ]]; then
+  database_url="$DATABASE_URL"
+  say "using PostgreSQL at ${database_url%%@*}@… (DATABASE_URL)"
+else
+  pg_port="$(choose PG_PORT "${PG_PORT:-}" 5432)"
+  for p in "$http_port" "${mqtt_port:-}" "${influx_port:-}"; do [[ "$pg_port" != "$p" ]] || pg_port="$(pick_free_port)"; done
+  svc_args+=(--pg-port "$pg_port")
+fi
+if ((${#svc_args[@]})); then
+  # services.sh starts InfluxDB unless told otherwise; an external INFLUX_URL with a local PostgreSQL still works.
+  [[ -n "${influx_port:-}" ]] || svc_args+=(--influx-port "$(pick_free_port)")
+  say "starting InfluxDB and PostgreSQL …"
+  started_influx=1
+  out="$(bash scripts/services.sh start --no-mqtt --dir "$run/services" "${svc_args[@]}" 8>&-)"
+  [[ -n "${INFLUX_URL:-}" ]] || influx_url="$(sed -n 's/^INFLUX_URL=//p' <<<"$out")"
+  [[ -n "${DATABASE_URL:-}" ]] || database_url="$(sed -n 's/^DATABASE_URL=//p' <<<"$out")"
+  [[ -n "$influx_url" ]] || die "services.sh did not report INFLUX_URL"
+  [[ -n "$database_url" ]] || die "services.sh did not report DATABASE_URL"
+fi
+export DATABASE_URL="$database_url" LIFELINE_DEMO=1
+
+# --- demo accounts and device credentials -------------------------------------
+# One password per account, made once and kept in a 0600 file; every start
+# makes sure each account exists with it (so the printed logins always work).
+accounts="$run/accounts.txt"
+if [[ ! -s "$accounts" ]]; then
+  (
+    umask 077
+    for role in admin supervisor duty enterprise; do
+      printf '%s %s\n' "$role" "$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 16)"
+    done >"$accounts"
+  )
+fi
+ent_tenant=ent-01
+users() { node server/dist/cli/users.js "$@" 8>&-; }
+existing="$(users list 2>/dev/null | cut -f1 || true)"
+while read -r role password; do
+  name="demo-$role"
+  if grep -qx "$name" <<<"$existing"; then
+    printf '%s\n' "$password" | users reset "$name" >/dev/null
+  else
+    extra=()
+    [[ "$role" == enterprise ]] && extra=(--tenant "$ent_tenant")
+    printf '%s\n' "$password" | users add "$name" --role "$role" "${extra[@]}" >/dev/null
+  fi
+done <"$accounts"
+say "demo accounts ready (admin, supervisor, duty officer, enterprise user of $ent_tenant)"
+creds="$run/device-credentials.json"
+users credentials issue --all --out "$creds" >/dev/null
+say "device credentials issued, one per device (${creds#"$LIFELINE_ROOT"/}, mode 0600)"
 
 # --- the platform --------------------------------------------------------------
 say "starting the platform (log: ${platform_log#"$LIFELINE_ROOT"/}) …"
@@ -158,7 +206,7 @@ done
 if [[ -f simulators/dist/cli.js ]]; then
   say "starting the simulator (scripted: a gas leak at minute 2, production under an ordered shutdown from minute 3, a fire at minute 5) …"
   # Its output goes to the terminal and to a log; $! is node itself.
-  node simulators/dist/cli.js --url "$mqtt_url" --incident-minute 2 --violation-minute 3 --fire-minute 5 > >(exec 8>&- tee "$sim_log") 2>&1 8>&- &
+  node simulators/dist/cli.js --url "$mqtt_url" --credentials "$creds" --incident-minute 2 --violation-minute 3 --fire-minute 5 > >(exec 8>&- tee "$sim_log") 2>&1 8>&- &
   sim_pid=$!
   echo "$sim_pid" >"$run/simulator.pid"
 else
@@ -174,7 +222,11 @@ cat <<EOF
     health      http://localhost:$http_port/api/health
     MQTT        $mqtt_url$broker_note
     InfluxDB    $influx_url  (database lifeline)
+    PostgreSQL  ${database_url%%:*}://…@${database_url##*@}
     logs        ${platform_log#"$LIFELINE_ROOT"/}
+
+  Logins (demo only; kept in ${accounts#"$LIFELINE_ROOT"/}):
+$(while read -r role password; do printf '    %-12s demo-%-12s %s\n' "$role" "$role" "$password"; done <"$accounts")
   Press Ctrl-C to stop everything.
 
 EOF

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt from 'mqtt';
 import type { Alert } from '@lifeline/core';
 import { influxQuery, loadRegistry, type Config } from '@lifeline/core/node';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { openStore } from '../../server/src/store/open-store.js';
+import { login, startTestPlatform, testPassword, type TestPlatform } from '../support/platform.js';
+import { createTestDatabase } from '../support/pg.js';
 import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
@@ -61,10 +63,16 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
   let robot: Server;
   let robotUrl = '';
   let child: ChildProcess | null = null;
-  let platform: Platform | null = null;
+  let platform: TestPlatform | null = null;
+  let pg: { url: string; drop(): Promise<void> };
 
   beforeAll(async () => {
     broker = await startPrivateBroker();
+    pg = await createTestDatabase(inject('pgUrl'), 'crash');
+    // The duty officer exists before the first start, as on a real server.
+    const store = await openStore(pg.url);
+    await store.users.create({ username: 'duty', role: 'duty', password: testPassword('duty') });
+    await store.close();
     dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-crash-'));
     robot = createServer((req, res) => {
       let raw = '';
@@ -84,6 +92,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     await platform?.stop();
     await broker?.stop();
+    await pg?.drop();
     await new Promise((r) => robot.close(r));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -101,11 +110,12 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
       notifyWecomUrl: robotUrl,
       escalationMinutes: { red: 0.2, orange: 1, yellow: 1, blue: 1 }, // 12 s
       dispatchOverdueMinutes: 10,
+      databaseUrl: pg.url,
     };
     const started = await startChild(dir, overrides);
     child = started.child;
-    const api = (p: string, body?: unknown) =>
-      fetch(`${started.httpUrl}${p}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {});
+    const duty = await login(started.httpUrl, 'duty', testPassword('duty'));
+    const api = async <T>(p: string, body?: unknown) => (body ? duty.post<T>(p, body) : duty.get<T>(p));
 
     const device = await mqtt.connectAsync(broker.url, { clientId: uniqueName('dev') });
     await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '3-1-007' }), { qos: 1 });
@@ -113,19 +123,19 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     await device.endAsync();
     // A site-level (correlation) alert may join them when both devices share a site; these two are the ones followed.
     const open = await waitFor(async () => {
-      const a = (await (await api('/api/alerts?state=open')).json()) as Alert[];
+      const a = (await api<Alert[]>('/alerts?state=open')).body;
       return a.some((x) => x.rule === 'event:fire') && a.some((x) => x.rule === 'ch4_high') ? a : null;
     }, { what: 'the fire and gas alerts in the child' });
     const fire = open.find((a) => a.device === panel.id && a.rule === 'event:fire')!;
     const leak = open.find((a) => a.device === gas.id && a.rule === 'ch4_high')!;
-    expect((await api(`/api/alerts/${leak.id}/dispatch`, { actor: '值班员王五', unit: '清新区燃气公司' })).status).toBe(200);
+    expect((await api(`/alerts/${leak.id}/dispatch`, { unit: '清新区燃气公司' })).status).toBe(200);
     // The raise of the fire alert is written to the log within milliseconds; be sure it is there before the kill.
     await waitFor(async () => {
       const s = await influxQuery({ url: influxUrl, db }, `SELECT count("json") FROM "alert_event" WHERE "alert_id" = '${fire.id}'`);
       return s.length > 0;
     }, { what: 'the fire alert in the alert log' });
     await waitFor(async () => {
-      const n = (await (await api('/api/notifications')).json()) as { items: { alertId: string; attempts: number }[] };
+      const n = (await api<{ items: { alertId: string; attempts: number }[] }>('/notifications')).body;
       return [fire.id, leak.id].every((id) => n.items.some((i) => i.alertId === id && i.attempts >= 1));
     }, { what: 'both raise messages tried once (robot down)' });
 
@@ -133,8 +143,9 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     await new Promise((r) => child!.once('exit', r));
     robotUp = true;
 
-    platform = await startPlatform(overrides);
-    const after = (await (await fetch(`${platform.httpUrl}/api/alerts?state=open`)).json()) as Alert[];
+    platform = await startTestPlatform(overrides, { databaseUrl: pg.url });
+    const duty2 = await platform.login('duty');
+    const after = (await duty2.get<Alert[]>('/alerts?state=open')).body;
     expect(after.find((a) => a.id === fire.id)).toMatchObject({ state: 'raised', level: 'red', escalations: 0 });
     expect(after.find((a) => a.id === leak.id)).toMatchObject({ state: 'dispatched', dispatchedTo: '清新区燃气公司' });
 
@@ -145,7 +156,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
 
     // The fire alert escalates 12 s after it was raised, counted from its persisted raisedAt across the kill.
     const escalated = await waitFor(async () => {
-      const a = (await (await fetch(`${platform!.httpUrl}/api/alerts/${fire.id}`)).json()) as Alert;
+      const a = (await duty2.get<Alert>(`/alerts/${fire.id}`)).body;
       return a.escalations ? a : null;
     }, { what: 'the escalation after the restart', timeoutMs: 20_000 });
     expect(escalated.escalatedAt! - escalated.raisedAt).toBeGreaterThanOrEqual(12_000);
@@ -154,6 +165,6 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
       what: 'the escalation message',
     });
     // The dispatched leak is not due (10 min) and did not escalate.
-    expect(((await (await fetch(`${platform.httpUrl}/api/alerts/${leak.id}`)).json()) as Alert).escalations).toBe(0);
+    expect((await duty2.get<Alert>(`/alerts/${leak.id}`)).body.escalations).toBe(0);
   });
 });

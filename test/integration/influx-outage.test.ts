@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { influxQuery, loadRegistry } from '@lifeline/core/node';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
-import { runServicesScript, startServices, uniqueName, type Services, tempDataDir } from '../support/services.js';
+import { startTestPlatform } from '../support/platform.js';
+import type { Platform } from '../../server/src/platform.js';
+import { runServicesScript, startServices, uniqueName, type Services } from '../support/services.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 import { waitFor } from '../support/wait.js';
 
@@ -13,15 +14,18 @@ describe('an InfluxDB outage', () => {
   let influx: Services;
   let broker: PrivateBroker;
   let platform: Platform;
+  let stopPlatform: () => Promise<void>;
 
   beforeAll(async () => {
     influx = await startServices({ mqtt: false });
     broker = await startPrivateBroker();
-    platform = await startPlatform({ port: 0, host: '127.0.0.1', mqttUrl: broker.url, influxUrl: influx.influxUrl, influxDb: 'lifeline', mqttClientId: uniqueName('ingest'), dataDir: tempDataDir(), logLevel: 'error' });
+    const t = await startTestPlatform({ mqttUrl: broker.url, influxUrl: influx.influxUrl, influxDb: 'lifeline', logLevel: 'error' });
+    platform = t.platform;
+    stopPlatform = t.stop;
   });
 
   afterAll(async () => {
-    await platform?.stop();
+    await stopPlatform?.();
     await broker?.stop();
     await influx?.stop();
   });

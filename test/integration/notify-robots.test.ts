@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt from 'mqtt';
 import type { Alert, NotificationView } from '@lifeline/core';
 import { loadRegistry } from '@lifeline/core/node';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
@@ -54,20 +54,18 @@ describe('notifications to robots and a webhook', () => {
   const influxUrl = inject('influxUrl');
   const rx = receiver();
   let broker: PrivateBroker;
-  let platform: Platform;
+  let t: TestPlatform;
+  let duty: ApiClient;
   let dataDir: string;
 
   beforeAll(async () => {
     broker = await startPrivateBroker();
     const base = await rx.start();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-notify-'));
-    platform = await startPlatform({
-      port: 0,
-      host: '127.0.0.1',
+    t = await startTestPlatform({
       mqttUrl: broker.url,
       influxUrl,
       influxDb: uniqueDbName('notify'),
-      mqttClientId: uniqueName('ingest'),
       logLevel: 'error',
       dataDir,
       publicUrl: 'http://duty.example',
@@ -76,10 +74,11 @@ describe('notifications to robots and a webhook', () => {
       notifyWecomUrl: `${base}/wecom`,
       notifyDingtalkUrl: `${base}/dingtalk`,
     });
+    duty = await t.login('duty');
   });
 
   afterAll(async () => {
-    await platform?.stop();
+    await t?.stop();
     await broker?.stop();
     await rx.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -89,7 +88,7 @@ describe('notifications to robots and a webhook', () => {
     const device = await mqtt.connectAsync(broker.url, { clientId: uniqueName('panel') });
     await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '1-1-001' }), { qos: 1 });
     await device.endAsync();
-    const alert = await waitFor(async () => ((await (await fetch(`${platform.httpUrl}/api/alerts?state=open`)).json()) as Alert[])[0], { what: 'the fire alert' });
+    const alert = await waitFor(async () => ((await duty.get<Alert[]>('/alerts?state=open')).body)[0], { what: 'the fire alert' });
 
     // raised: webhook refused (given up), wecom after a 503, dingtalk after an errcode
     const ok = (p: string, escalated: boolean) =>
@@ -115,12 +114,12 @@ describe('notifications to robots and a webhook', () => {
       what: 'the escalation messages',
       timeoutMs: 15_000,
     });
-    const escalated = (await (await fetch(`${platform.httpUrl}/api/alerts/${alert.id}`)).json()) as Alert;
+    const escalated = (await duty.get<Alert>(`/alerts/${alert.id}`)).body;
     expect(escalated.escalations).toBeGreaterThanOrEqual(1);
     expect(escalated.escalatedAt! - escalated.raisedAt).toBeGreaterThanOrEqual(3000);
     expect((rx.got.find((g) => g.path === '/webhook' && g.status === 200)!.body as { escalated: boolean }).escalated).toBe(true);
 
-    const notes = (await (await fetch(`${platform.httpUrl}/api/notifications?limit=50`)).json()) as { items: NotificationView[]; failed: number };
+    const notes = (await duty.get<{ items: NotificationView[]; failed: number }>('/notifications?limit=50')).body;
     const raised = notes.items.filter((n) => n.alertId === alert.id && n.reason === 'raised');
     expect(raised.find((n) => n.channel === 'webhook')).toMatchObject({ status: 'failed', attempts: 1 });
     expect(raised.find((n) => n.channel === 'webhook')!.lastError).toMatch(/HTTP 400/);
@@ -128,7 +127,7 @@ describe('notifications to robots and a webhook', () => {
     expect(raised.find((n) => n.channel === 'dingtalk')).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(notes.failed).toBeGreaterThanOrEqual(1);
 
-    const timeline = (await (await fetch(`${platform.httpUrl}/api/alerts/${alert.id}/timeline`)).json()) as { action: string; actor?: string }[];
+    const timeline = (await duty.get<{ action: string; actor?: string }[]>(`/alerts/${alert.id}/timeline`)).body;
     expect(timeline.map((e) => e.action).slice(0, 2)).toEqual(['raised', 'escalated']);
     expect(timeline[1]!.actor).toBe('system');
   });

@@ -3,8 +3,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Alert, ClientToServerEvents, ServerToClientEvents } from '@lifeline/core';
 import { influxQuery, loadRegistry } from '@lifeline/core/node';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
-import { uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
+import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
+import { uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 
@@ -18,7 +18,9 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
   let broker: PrivateBroker;
   let mqttUrl: string;
   const db = uniqueDbName('pipeline');
-  let platform: Platform;
+  let t: TestPlatform;
+  let api: ApiClient;
+  let admin: ApiClient;
   let device: MqttClient;
   let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   const received: Alert[] = [];
@@ -26,9 +28,10 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
   beforeAll(async () => {
     broker = await startPrivateBroker();
     mqttUrl = broker.url;
-    platform = await startPlatform({ port: 0, host: '127.0.0.1', mqttUrl, influxUrl, influxDb: db, mqttClientId: uniqueName('ingest'), dataDir: tempDataDir(), logLevel: 'warn' });
+    t = await startTestPlatform({ mqttUrl, influxUrl, influxDb: db });
+    [api, admin] = await Promise.all([t.login('duty'), t.login('admin')]);
     device = await mqtt.connectAsync(mqttUrl, { clientId: uniqueName('device') });
-    socket = connect(platform.httpUrl, { transports: ['websocket'] });
+    socket = connect(t.url, { transports: ['websocket'], extraHeaders: { cookie: api.cookie } });
     socket.on('alert', (a) => received.push(a));
     await waitFor(() => socket.connected, { what: 'the Socket.IO client to connect' });
   });
@@ -36,7 +39,7 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
   afterAll(async () => {
     socket?.close();
     await device?.endAsync();
-    await platform?.stop();
+    await t?.stop();
     await broker?.stop();
   });
 
@@ -78,8 +81,7 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
     ];
     for (const [t, p] of burst) device.publish(t, p, { qos: 1 });
     await waitFor(async () => (await count(`"device" = '${a.id}' OR "device" = '${b.id}'`)) === 3, { what: 'the three valid readings in InfluxDB' });
-    const res = await fetch(`${platform.httpUrl}/api/dead-letters`);
-    const body = (await res.json()) as { total: number; byCode: Record<string, number>; items: { code: string; reason: string; device?: string }[] };
+    const body = (await admin.get<{ total: number; byCode: Record<string, number>; items: { code: string; reason: string; device?: string }[] }>('/dead-letters')).body;
     expect(body.byCode).toMatchObject({ invalid_payload: 1, unknown_device: 1, bad_json: 1 });
     expect(body.items.find((i) => i.code === 'unknown_device')).toMatchObject({ device: 'not-a-device', reason: expect.stringContaining('not registered') });
     expect(body.items.find((i) => i.code === 'invalid_payload')?.reason).toContain('/values/ch4');
@@ -90,35 +92,34 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
     await device.publishAsync(topic(d), JSON.stringify({ values: { mpa: 0.04 } }), { qos: 1 });
     const raised = await waitFor(() => received.find((a) => a.device === d.id), { what: 'the low-pressure alert' });
     expect(raised).toMatchObject({ level: 'red', rule: 'mpa_low' });
-    const post = (path: string, body: unknown) =>
-      fetch(`${platform.httpUrl}/api/alerts/${raised.id}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const ack = await post('acknowledge', { actor: '值班员李四' });
+    const post = (path: string, body: unknown) => api.post(`/alerts/${raised.id}/${path}`, body);
+    const ack = await post('acknowledge', {});
     expect(ack.status).toBe(200);
-    expect(await ack.json()).toMatchObject({ state: 'acknowledged', acknowledgedBy: '值班员李四' });
-    expect((await post('acknowledge', { actor: '值班员李四' })).status).toBe(409);
-    const noNote = await post('resolve', { actor: '值班员李四' });
+    expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'duty' });
+    expect((await post('acknowledge', {})).status).toBe(409);
+    const noNote = await post('resolve', {});
     expect(noNote.status).toBe(400);
-    expect(await noNote.json()).toMatchObject({ error: 'invalid resolve body', details: expect.arrayContaining([expect.stringContaining('/note')]) });
-    expect((await post('resolve', { actor: '值班员李四', note: '爆管已关阀抢修' })).status).toBe(200);
+    expect(noNote.body).toMatchObject({ error: 'invalid resolve body', details: expect.arrayContaining([expect.stringContaining('/note')]) });
+    expect((await post('resolve', { note: '爆管已关阀抢修' })).status).toBe(200);
     await waitFor(() => received.some((a) => a.id === raised.id && a.state === 'resolved'), { what: 'the resolved alert on the socket' });
-    const open = (await (await fetch(`${platform.httpUrl}/api/alerts?state=open`)).json()) as Alert[];
+    const open = (await api.get<Alert[]>('/alerts?state=open')).body;
     expect(open.some((a) => a.id === raised.id)).toBe(false);
   });
 
   it('answers a malformed JSON body and a bad filter with 400 and the reason', async () => {
-    const bad = await fetch(`${platform.httpUrl}/api/alerts/x/acknowledge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"actor":' });
+    const bad = await fetch(`${t.url}/api/alerts/x/acknowledge`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: api.cookie }, body: '{"note":' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/malformed JSON/);
-    const filter = await fetch(`${platform.httpUrl}/api/alerts?level=purple`);
+    const filter = await api.get<{ details: string[] }>('/alerts?level=purple');
     expect(filter.status).toBe(400);
-    expect(((await filter.json()) as { details: string[] }).details.join()).toContain('/level');
+    expect(filter.body.details.join()).toContain('/level');
   });
 
   it('reports the broker and InfluxDB healthy, and lists devices with their latest values and status', async () => {
-    const health = await fetch(`${platform.httpUrl}/api/health`);
+    const health = await admin.get('/health');
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', broker: { ok: true, embedded: false }, influx: { ok: true } });
-    const devices = (await (await fetch(`${platform.httpUrl}/api/devices`)).json()) as { id: string; status: string; level: string | null; values: Record<string, number> }[];
+    expect(health.body).toMatchObject({ status: 'ok', broker: { ok: true, embedded: false }, influx: { ok: true } });
+    const devices = (await api.get<{ id: string; status: string; level: string | null; values: Record<string, number> }[]>('/devices')).body;
     expect(devices).toHaveLength(registry.devices.length);
     expect(devices.find((x) => x.id === gasDevices[1]!.id)).toMatchObject({ status: 'alert', level: 'red', values: { ch4: 62 } });
     expect(devices.find((x) => x.id === gasDevices[0]!.id)).toMatchObject({ status: 'normal', level: null });
@@ -131,7 +132,7 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
     await device.publishAsync(topic(d), JSON.stringify(batch), { qos: 1 });
     const h = await waitFor(
       async () => {
-        const r = (await (await fetch(`${platform.httpUrl}/api/devices/${d.id}/history?minutes=60&points=20`)).json()) as { bucketS: number; metrics: string[]; points: unknown[] };
+        const r = (await api.get<{ bucketS: number; metrics: string[]; points: unknown[] }>(`/devices/${d.id}/history?minutes=60&points=20`)).body;
         return r.points.length >= 10 ? r : null;
       },
       { what: 'history points' },

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt from 'mqtt';
 import type { Alert } from '@lifeline/core';
 import { loadRegistry } from '@lifeline/core/node';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { createTestDatabase } from '../support/pg.js';
 import { uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
@@ -19,20 +20,24 @@ describe('a restart of the platform', () => {
   const ingestId = uniqueName('ingest');
   // The same data dir across the restart: rule state and outbox carry over, as on a real server.
   const dataDir = tempDataDir('restart');
-  const start = () => startPlatform({ port: 0, host: '127.0.0.1', mqttUrl, influxUrl, influxDb: db, mqttClientId: ingestId, dataDir, logLevel: 'warn' });
-  let platform: Platform | null = null;
+  // …and the same PostgreSQL database: the accounts and audit log carry over too.
+  let pg: { url: string; drop(): Promise<void> };
+  const start = () => startTestPlatform({ mqttUrl, influxUrl, influxDb: db, mqttClientId: ingestId, dataDir }, { databaseUrl: pg.url });
+  let platform: TestPlatform | null = null;
 
   beforeAll(async () => {
     broker = await startPrivateBroker();
     mqttUrl = broker.url;
+    pg = await createTestDatabase(inject('pgUrl'), 'restart');
   });
 
   afterAll(async () => {
     await platform?.stop();
     await broker?.stop();
+    await pg?.drop();
   });
 
-  const openAlerts = async (p: Platform) => (await (await fetch(`${p.httpUrl}/api/alerts?state=open`)).json()) as Alert[];
+  const openAlerts = async (p: TestPlatform) => (await (await p.login('duty')).get<Alert[]>('/alerts?state=open')).body;
 
   it('still lists an open alert, acknowledged before the restart, and keeps counting it afterwards', async () => {
     platform = await start();
@@ -43,11 +48,7 @@ describe('a restart of the platform', () => {
       return open.length ? open : null;
     }, { what: 'the fire alert' });
     expect(fire).toMatchObject({ level: 'red', rule: 'event:fire', event: 'fire', state: 'raised' });
-    const ack = await fetch(`${platform.httpUrl}/api/alerts/${fire!.id}/acknowledge`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ actor: '值班员王五', note: '已电话联系场所负责人' }),
-    });
+    const ack = await (await platform.login('duty')).post(`/alerts/${fire!.id}/acknowledge`, { note: '已电话联系场所负责人' });
     expect(ack.status).toBe(200);
     await platform.stop();
     platform = null;
@@ -62,7 +63,7 @@ describe('a restart of the platform', () => {
       const open = await openAlerts(platform!);
       return open.length >= 2 && open.find((a) => a.id === fire!.id)?.count === 2 ? open : null;
     }, { what: 'the restored fire alert and the gas alert sent during the restart' });
-    expect(after.find((a) => a.id === fire!.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: '值班员王五', level: 'red', count: 2 });
+    expect(after.find((a) => a.id === fire!.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'duty', level: 'red', count: 2 });
     expect(after.find((a) => a.device === gas.id && a.rule === 'ch4_high')).toMatchObject({ level: 'red', value: 55 });
     expect(after.filter((a) => a.device === panel.id)).toHaveLength(1);
   });

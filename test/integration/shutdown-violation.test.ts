@@ -3,11 +3,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Alert } from '@lifeline/core';
 import { CONFIG_KEYS, loadRegistry, setLogLevel } from '@lifeline/core/node';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { Simulator } from '../../simulators/src/simulator.js';
 import { defaultStoppedEnterprise } from '../../simulators/src/incidents.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { tempDataDir, uniqueDbName, uniqueName } from '../support/services.js';
+import { tempDataDir, uniqueDbName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 
 const registry = loadRegistry(CONFIG_KEYS.registryPath.default);
@@ -25,29 +25,28 @@ function quickRules(dir: string): string {
 
 describe('the enterprise shutdown-violation rule on a simulated feed', () => {
   let broker: PrivateBroker;
-  let platform: Platform;
+  let t: TestPlatform;
+  let duty: ApiClient;
   let sim: Simulator;
 
   beforeAll(async () => {
     setLogLevel('warn');
     broker = await startPrivateBroker();
     const dataDir = tempDataDir('violation');
-    platform = await startPlatform({
-      port: 0,
-      host: '127.0.0.1',
+    t = await startTestPlatform({
       mqttUrl: broker.url,
       influxUrl: inject('influxUrl'),
       influxDb: uniqueDbName('violation'),
-      mqttClientId: uniqueName('ingest'),
       dataDir,
       rulesPath: quickRules(dataDir),
       logLevel: 'warn',
     });
+    duty = await t.login('duty');
   });
 
   afterAll(async () => {
     await sim?.stop();
-    await platform?.stop();
+    await t?.stop();
     await broker?.stop();
   });
 
@@ -57,14 +56,14 @@ describe('the enterprise shutdown-violation rule on a simulated feed', () => {
     await sim.start();
     const alert = await waitFor(
       async () => {
-        const open = (await (await fetch(`${platform.httpUrl}/api/alerts?state=open&kind=power`)).json()) as Alert[];
+        const open = (await duty.get<Alert[]>('/alerts?state=open&kind=power')).body;
         return open.find((a) => a.rule === 'power_stopped');
       },
       { what: 'the shutdown-violation alert', timeoutMs: 25_000, intervalMs: 250 },
     );
     expect(alert).toMatchObject({ tenant: violator.id, level: 'orange', ruleType: 'power', state: 'raised' });
     expect(alert.detail).toMatch(/停产整顿/);
-    const all = (await (await fetch(`${platform.httpUrl}/api/alerts?state=open&kind=power`)).json()) as Alert[];
+    const all = (await duty.get<Alert[]>('/alerts?state=open&kind=power')).body;
     expect(all.filter((a) => a.rule === 'power_stopped').map((a) => a.tenant)).toEqual([violator.id]);
   });
 });
