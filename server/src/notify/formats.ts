@@ -21,14 +21,25 @@ export function alertLink(publicUrl: string, alert: Alert): string {
   return `${publicUrl.replace(/\/+$/, '')}/?alert=${encodeURIComponent(alert.id)}`;
 }
 
-export function alertFacts(alert: Alert, reason: NotifyReason, publicUrl: string): AlertFacts {
+/**
+ * Text from the registry, devices and operators (names, sites, units, details)
+ * as markdown that shows it literally: no link, heading, colour tag or new line
+ * can be slipped into a robot's message.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`);
+}
+
+const asIs = (t: string) => t;
+
+export function alertFacts(alert: Alert, reason: NotifyReason, publicUrl: string, esc: (t: string) => string = asIs): AlertFacts {
   const lv = LEVEL_LABELS[alert.level];
   const levelLabel = `${lv.zh}（${lv.grade}）`;
-  const place = [alert.town, alert.site, alert.name].filter(Boolean).join(' · ');
+  const place = [alert.town, alert.site, alert.name].filter((x): x is string => Boolean(x)).map(esc).join(' · ');
   const what = describeCondition(alert);
   const link = alertLink(publicUrl, alert);
   const prefix = reason === 'escalated' ? '【升级督办】' : reason === 'upgraded' ? '【预警升级】' : '';
-  const title = `${prefix}${lv.zh}·${lv.grade} ${alert.town} ${alert.name}`;
+  const title = `${prefix}${lv.zh}·${lv.grade} ${esc(alert.town)} ${esc(alert.name)}`;
   const lines = [
     `级别：${levelLabel}`,
     `地点：${place}`,
@@ -37,16 +48,16 @@ export function alertFacts(alert: Alert, reason: NotifyReason, publicUrl: string
     `发生时间：${formatTime(alert.raisedAt)}`,
   ];
   if (reason === 'escalated') {
-    const why = alert.state === 'dispatched' ? `已派单至${alert.dispatchedTo ?? '责任单位'}，超时未办结` : '超时未确认';
+    const why = alert.state === 'dispatched' ? `已派单至${esc(alert.dispatchedTo ?? '责任单位')}，超时未办结` : '超时未确认';
     lines.push(`督办：${why}，第${alert.escalations ?? 1}次升级，请上级/带班领导督办`);
   }
-  if (alert.detail) lines.push(`说明：${alert.detail}`);
+  if (alert.detail) lines.push(`说明：${esc(alert.detail)}`);
   return { title, levelLabel, place, what, link, lines };
 }
 
 /** The body posted to a target of the given channel. */
 export function renderMessage(channel: NotifyChannel, alert: Alert, reason: NotifyReason, publicUrl: string): unknown {
-  const f = alertFacts(alert, reason, publicUrl);
+  const f = alertFacts(alert, reason, publicUrl, channel === 'webhook' ? asIs : escapeMarkdown);
   switch (channel) {
     case 'webhook':
       return {

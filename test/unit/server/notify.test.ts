@@ -31,6 +31,17 @@ const alert: Alert = {
 const URL_ = 'https://lifeline.example.gov.cn';
 
 describe('notification formats', () => {
+  it('shows registry and operator text literally in robot markdown: no link, heading or new line slips in', () => {
+    const forged = { ...alert, name: '餐馆](http://evil.example) \n### 假消息', state: 'dispatched' as const, dispatchedTo: '<font color="info">燃气</font>', escalations: 1 };
+    const wecom = (renderMessage('wecom', forged, 'escalated', URL_) as { markdown: { content: string } }).markdown.content;
+    expect(wecom).toContain('餐馆\\]\\(http://evil.example\\)');
+    expect(wecom).toContain('\\#\\#\\# 假消息');
+    expect(wecom).not.toContain('<font color="info">');
+    expect(wecom.split('\n').filter((l) => l.startsWith('###'))).toHaveLength(1);
+    const hook = renderMessage('webhook', forged, 'escalated', URL_) as { title: string };
+    expect(hook.title).toContain('餐馆](http://evil.example)');
+  });
+
   it('sends WeCom a markdown message with level, place, value with unit and threshold, and the map link', () => {
     const m = renderMessage('wecom', alert, 'raised', URL_) as { msgtype: string; markdown: { content: string } };
     expect(m.msgtype).toBe('markdown');
