@@ -48,6 +48,9 @@ export class AlertDetailView {
   private reloadTimer = 0;
   private loadSeq = 0;
 
+  /** Whether the role may read notification delivery ('notifications:read'); asking otherwise only earns a 403. */
+  constructor(private readonly showNotifications = true) {}
+
   get openId(): string | null {
     return this.alert?.id ?? null;
   }
@@ -149,7 +152,7 @@ export class AlertDetailView {
     } catch (err) {
       if (seq === this.loadSeq) this.timeline.replaceChildren(h('li', { class: 'error' }, t('loadFailed', { msg: (err as Error).message })));
     }
-    void this.loadNotifications(a.id, seq);
+    if (this.showNotifications) void this.loadNotifications(a.id, seq);
   }
 
   private renderTimeline(entries: TimelineEntry[]): void {

@@ -2,10 +2,10 @@
  * The side panel of alerts, in two tabs: 当前告警 (open: raised, acknowledged,
  * dispatched) and 待销号 (resolved, awaiting sign-off). Counters per level,
  * filters by level, kind and town, and one row per alert with the actions its
- * state allows (确认 / 派单 / 处置完成 / 销号) and 详情. Rendered at most once per
- * animation frame from the alert stores.
+ * state allows (确认 / 派单 / 处置完成 / 销号) that the logged-in role may take,
+ * and 详情. Rendered at most once per animation frame from the alert stores.
  */
-import { DEVICE_KINDS, LEVELS, type Alert, type DeviceKind, type Level } from '@lifeline/core';
+import { can, DEVICE_KINDS, LEVELS, type Alert, type DeviceKind, type Level, type Permission, type Role } from '@lifeline/core';
 import type { AlertStore } from './alert-store.js';
 import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { h } from './dom.js';
@@ -20,6 +20,13 @@ const WAITING_REFRESH_MS = 30_000;
 export type AlertTab = 'open' | 'resolved';
 export type AlertAction = 'acknowledge' | 'dispatch' | 'resolve' | 'close';
 const ACTIONS: readonly string[] = ['acknowledge', 'dispatch', 'resolve', 'close'] satisfies AlertAction[];
+/** The permission each action needs; the state decides whether it applies at all. */
+export const ACTION_PERMISSIONS: Readonly<Record<AlertAction, Permission>> = {
+  acknowledge: 'alerts:acknowledge',
+  dispatch: 'alerts:dispatch',
+  resolve: 'alerts:resolve',
+  close: 'alerts:close',
+};
 
 export interface AlertActions {
   acknowledge(alert: Alert): Promise<void>;
@@ -56,6 +63,8 @@ export class AlertPanel {
     container: HTMLElement,
     private readonly stores: Record<AlertTab, AlertStore>,
     private readonly actions: AlertActions,
+    /** The logged-in person's role: only what it may do is offered (the server checks again). */
+    private readonly role: Role,
   ) {
     container.replaceChildren(
       this.tabs,
@@ -111,6 +120,10 @@ export class AlertPanel {
 
   schedule(): void {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  private may(action: AlertAction): boolean {
+    return can(this.role, ACTION_PERMISSIONS[action]);
   }
 
   private get store(): AlertStore {
@@ -270,10 +283,10 @@ export class AlertPanel {
           ? h('span', { class: 'waiting' }, t('waiting', { min: Math.floor((Date.now() - a.raisedAt) / 60_000) }))
           : null,
         h('span', { class: 'spacer' }),
-        a.state === 'raised' ? button('acknowledge', t('acknowledge'), 'btn-ack') : null,
-        a.state === 'raised' || a.state === 'acknowledged' ? button('dispatch', t('dispatch'), 'btn-dispatch') : null,
-        a.state === 'raised' || a.state === 'acknowledged' || a.state === 'dispatched' ? button('resolve', t('resolve'), 'btn-resolve') : null,
-        a.state === 'resolved' ? button('close', t('closeAlert'), 'btn-close') : null,
+        a.state === 'raised' && this.may('acknowledge') ? button('acknowledge', t('acknowledge'), 'btn-ack') : null,
+        (a.state === 'raised' || a.state === 'acknowledged') && this.may('dispatch') ? button('dispatch', t('dispatch'), 'btn-dispatch') : null,
+        (a.state === 'raised' || a.state === 'acknowledged' || a.state === 'dispatched') && this.may('resolve') ? button('resolve', t('resolve'), 'btn-resolve') : null,
+        a.state === 'resolved' && this.may('close') ? button('close', t('closeAlert'), 'btn-close') : null,
         button('details', t('details'), 'btn-link'),
       ),
     );
@@ -292,7 +305,7 @@ export class AlertPanel {
       this.actions.details(alert);
       return;
     }
-    if (action && ACTIONS.includes(action)) {
+    if (action && ACTIONS.includes(action) && this.may(action as AlertAction)) {
       void this.run(alert, action as AlertAction);
       return;
     }

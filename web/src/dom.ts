@@ -1,4 +1,10 @@
-/** A tiny element builder: text always goes through textContent, never innerHTML. */
+/**
+ * A tiny element builder: text always goes through textContent, never innerHTML.
+ * The page is served with a strict Content-Security-Policy, under which a
+ * `style="…"` attribute and inline `on…` handlers are blocked: h() refuses them
+ * outright, so the mistake shows at once and not as a silently unstyled element
+ * (use a class, `el.style.x = …`, or addEventListener).
+ */
 type Child = Node | string | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -9,6 +15,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
+    if (k === 'style' || /^on/i.test(k)) throw new Error(`h(${tag}): the "${k}" attribute is blocked by the CSP`);
     if (k === 'class') node.className = String(v);
     else if (k.startsWith('data-')) node.setAttribute(k, String(v));
     else if (v === true) node.setAttribute(k, '');

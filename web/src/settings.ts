@@ -1,7 +1,10 @@
-/** Operator preferences kept in localStorage: language, operator name, sound. */
+/**
+ * Preferences kept in localStorage: language and sound. Nothing about the
+ * person: who is logged in is the server's session (an HttpOnly cookie).
+ */
 const PREFIX = 'lifeline.';
-const DEFAULT_ACTOR = '值班员';
-const MAX_ACTOR_LENGTH = 64;
+/** Keys earlier versions kept and this one must not leave behind (the typed-in operator name). */
+const LEGACY_KEYS = ['actor'];
 
 function read(key: string): string | null {
   try {
@@ -26,19 +29,17 @@ export const settings = {
   set lang(v: string) {
     write('lang', v);
   },
-  get actor(): string {
-    const v = read('actor')?.trim();
-    return v ? v.slice(0, MAX_ACTOR_LENGTH) : DEFAULT_ACTOR;
-  },
-  set actor(v: string) {
-    write('actor', v.trim().slice(0, MAX_ACTOR_LENGTH) || DEFAULT_ACTOR);
-  },
   get sound(): boolean {
     return read('sound') === 'on';
   },
   set sound(v: boolean) {
     write('sound', v ? 'on' : 'off');
   },
+  dropLegacyKeys(): void {
+    try {
+      for (const k of LEGACY_KEYS) localStorage.removeItem(PREFIX + k);
+    } catch {
+      /* storage disabled: nothing was kept */
+    }
+  },
 };
-
-export const ACTOR_MAX_LENGTH = MAX_ACTOR_LENGTH;

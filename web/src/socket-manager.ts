@@ -2,7 +2,9 @@
  * The one Socket.IO connection of the dashboard. Device patches are merged by
  * id and delivered once per animation frame; alerts are delivered as they come
  * (they are rare and each matters). After a reconnect the owner is told to
- * resync, since events sent while disconnected are lost.
+ * resync, since events sent while disconnected are lost. The session cookie
+ * goes with the handshake (same origin); a socket the server refuses as
+ * 'unauthorized' is reported, and stays down until `resume()` after a login.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { Alert, ClientToServerEvents, DevicePatch, ServerToClientEvents } from '@lifeline/core';
@@ -15,7 +17,12 @@ export interface SocketHandlers {
   onConnection(state: ConnectionState): void;
   /** Called on every connect after the first: refetch what may have been missed. */
   onResync(): void;
+  /** The server refused the socket for want of a valid session (connect_error 'unauthorized'). */
+  onUnauthorized(): void;
 }
+
+/** The `connect_error` message of a handshake without a valid session. */
+export const UNAUTHORIZED = 'unauthorized';
 
 const RECONNECT_DELAY_MS = 1_000;
 const RECONNECT_DELAY_MAX_MS = 10_000;
@@ -26,6 +33,7 @@ export class SocketManager {
   private frame = 0;
   private connects = 0;
   private retryTimer = 0;
+  private paused = false;
 
   constructor(private readonly handlers: SocketHandlers) {}
 
@@ -46,11 +54,15 @@ export class SocketManager {
       this.handlers.onConnection('disconnected');
       // A server shutting down gracefully disconnects us itself, and Socket.IO
       // does not retry after that: a 24-hour screen must, or it stays dark.
-      if (reason === 'io server disconnect') {
+      if (reason === 'io server disconnect' && !this.paused) {
         this.retryTimer = window.setTimeout(() => this.socket?.connect(), RECONNECT_DELAY_MS);
       }
     });
-    socket.on('connect_error', () => this.handlers.onConnection('disconnected'));
+    socket.on('connect_error', (err) => {
+      this.handlers.onConnection('disconnected');
+      // Refused by the server's auth middleware: Socket.IO does not retry that by itself, and must not until a login.
+      if (err?.message === UNAUTHORIZED) this.safe('unauthorized', () => this.handlers.onUnauthorized());
+    });
     socket.on('alert', (alert) => {
       if (!alert || typeof alert.id !== 'string') return;
       this.safe('alert', () => this.handlers.onAlert(alert));
@@ -65,6 +77,24 @@ export class SocketManager {
       }
       if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
     });
+  }
+
+  /** Whether a connection was ever made (later ones resync by themselves). */
+  get connectedBefore(): boolean {
+    return this.connects > 0;
+  }
+
+  /** The session is gone: disconnect, and stay so until `resume()`. */
+  pause(): void {
+    this.paused = true;
+    clearTimeout(this.retryTimer);
+    this.socket?.disconnect();
+  }
+
+  /** After a login: connect again (also a socket the server refused, which Socket.IO leaves down). */
+  resume(): void {
+    this.paused = false;
+    if (this.socket && !this.socket.connected) this.socket.connect();
   }
 
   stop(): void {
