@@ -180,6 +180,8 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
     '/api/ingest',
     ingestRouter({ apiKeys: store.apiKeys, ingest, registry, flush: () => writer.drain(10_000).catch(() => undefined) }),
   );
+  // JSON bodies for every other route (HTTP ingest above reads its body raw, to dead-letter it as sent).
+  app.use('/api', express.json({ limit: '16kb' }));
   app.use(
     '/api',
     authRouter({

@@ -2,14 +2,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Alert, AuditEntry, ClientToServerEvents, DeviceView, Me, ServerToClientEvents, Silence, TimelineEntry } from '@lifeline/core';
-import { influxQuery } from '@lifeline/core/node';
+import { influxQuery, loadRegistry } from '@lifeline/core/node';
 import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 
-const gas = { tenant: 'qx-gas', id: 'gas-0001' };
-const gas2 = { tenant: 'qx-gas', id: 'gas-0002' };
-const own = { tenant: 'ent-01', id: 'pwr-0001' };
+const registry = loadRegistry(new URL('../../data/qingxin-registry.json', import.meta.url).pathname);
+const dev = (id: string) => ({ tenant: registry.byId.get(id)!.tenant, id });
+const gas = dev('gas-0001');
+const gas2 = dev('gas-0002');
+const gas3 = dev('gas-0003');
+const own = dev('pwr-0001');
 const topic = (d: { tenant: string; id: string }) => `lifeline/v1/${d.tenant}/${d.id}/telemetry`;
 type Sock = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -77,7 +80,7 @@ describe('every person and every device only where they belong', () => {
     const devices = (await ent.get<DeviceView[]>('/devices')).body;
     expect(devices.length).toBeGreaterThan(0);
     expect(new Set(devices.map((d) => d.tenant))).toEqual(new Set(['ent-01']));
-    const alerts = (await ent.get<Alert[]>('/alerts?state=open&tenant=qx-gas')).body;
+    const alerts = (await ent.get<Alert[]>(`/alerts?state=open&tenant=${gas.tenant}`)).body;
     expect(alerts.map((a) => a.id)).toEqual([ownAlert.id]);
     expect((await ent.get(`/alerts/${gasAlert.id}`)).status).toBe(404);
     expect((await ent.get(`/alerts/${gasAlert.id}/timeline`)).status).toBe(404);
@@ -145,12 +148,12 @@ describe('every person and every device only where they belong', () => {
     mine.s.on('alert', (a) => seenByEnt.push(a.tenant));
     mine.s.on('devices', (ps) => seenByEnt.push(...ps.map((p) => p.id)));
     staff.s.on('alert', (a) => seenByStaff.push(a.tenant));
-    await device.publishAsync(topic({ tenant: 'qx-gas', id: 'gas-0003' }), JSON.stringify({ values: { ch4: 70 } }), { qos: 1 });
-    await device.publishAsync(topic({ tenant: 'ent-01', id: 'pwr-0002' }), JSON.stringify({ values: { p_kw: 900 } }), { qos: 1 });
-    await waitFor(() => seenByStaff.includes('qx-gas') && seenByEnt.includes('ent-01'), { what: 'each socket to receive its alerts' });
+    await device.publishAsync(topic(gas3), JSON.stringify({ values: { ch4: 70 } }), { qos: 1 });
+    await device.publishAsync(topic(dev('pwr-0002')), JSON.stringify({ values: { p_kw: 900 } }), { qos: 1 });
+    await waitFor(() => seenByStaff.includes(gas3.tenant) && seenByEnt.includes('ent-01'), { what: 'each socket to receive its alerts' });
     await waitFor(() => seenByEnt.includes('pwr-0002'), { what: "the enterprise's own device patch" });
     // A positive sentinel seen after the other tenant's events: nothing foreign arrived in between.
-    expect(seenByEnt.filter((x) => x === 'qx-gas' || x.startsWith('gas-'))).toEqual([]);
+    expect(seenByEnt.filter((x) => x === gas3.tenant || x.startsWith('gas-'))).toEqual([]);
   });
 
   it('closes a user\'s sockets within a second of logout, and the cookie is dead after it', async () => {

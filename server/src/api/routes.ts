@@ -1,4 +1,4 @@
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import {
   acknowledgeBody,
   alertQuery,
@@ -54,7 +54,6 @@ export interface ApiDeps {
 /** Thin routes: check who asks and what they may see, validate, call the stage, answer. */
 export function apiRouter(d: ApiDeps): Router {
   const r = Router();
-  r.use(express.json({ limit: '16kb' }));
   const noDevice = (id: string) => new HttpError(404, `no device with id ${id}`);
   const noAlert = (id: string) => new HttpError(404, `no alert with id ${id}`);
   const siteTenants = new Map<string, Set<string>>();
