@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { DEVICE_KINDS, EVENT_LABELS, type Device, type DeviceEvent, type DeviceKind } from '@lifeline/core';
 import { CONFIG_KEYS, ConfigError, loadConfig, loadRegistry, logger, RegistryError, setLogLevel } from '@lifeline/core/node';
+import { CREDENTIAL_SECRET_MIN_LENGTH, CredentialsError, loadCredentialsFile, type LoadedCredentials } from './credentials-file.js';
 import { showProgress, type Progress } from './progress.js';
 import { redactUrl, Simulator, SimulatorError } from './simulator.js';
 
@@ -14,14 +15,15 @@ const log = logger('sim-cli');
 const HELP = `usage: lifeline-sim [options]    (npm run simulate -- [options])
 
 Publishes realistic feeds for every registered device over MQTT to
-lifeline/v1/{tenant}/{device}/telemetry|event|status, one connection per
-tenant (username = tenant id), and scripts a gas leak that climbs through
+lifeline/v1/{tenant}/{device}/telemetry|event|status, each device through its
+own credential's connection, and scripts a gas leak that climbs through
 blue, yellow, orange and red.
 
-  --url URL              broker (default mqtt://127.0.0.1:1883); each connection logs in
-                         as its tenant, unless the URL carries a user (mqtt://simulator:pw@host),
-                         which then plays every tenant
-  --password P           MQTT password sent with each tenant's username
+  --url URL              broker (default mqtt://127.0.0.1:1883)
+  --credentials FILE     device credentials (below): one connection per credential, client id
+                         and username = its username, password = its secret; the platform's
+                         brokers accept nothing else
+  --skip-uncredentialed  leave out devices that no credential covers (an error otherwise)
   --registry FILE        device registry (default: REGISTRY_PATH or data/qingxin-registry.json)
   --incident-minute N    minute after start at which the gas leak begins (default 2)
   --incident-device ID   detector that leaks (default: a restaurant kitchen in 太和镇)
@@ -40,10 +42,28 @@ blue, yellow, orange and red.
   --verbose              log at info level (default: warnings only, or LOG_LEVEL if set to other than info)
   -h, --help             this help
 
+Without --credentials (anonymous development brokers only) there is one connection
+per tenant, logging in as the tenant, or as the user of the URL (mqtt://sim:pw@host):
+  --username U           MQTT username of every tenant's connection instead of the tenant
+  --password P           MQTT password sent with each tenant's connection
+
+The credentials file (JSON; written by the platform's credentials tool):
+  { "version": 1,
+    "credentials": [
+      { "username": "gas-0001", "secret": "…", "tenant": "t-a", "devices": ["gas-0001"] },
+      { "username": "gw-t-a-1", "secret": "…", "tenant": "t-a", "devices": ["smoke-0001", "smoke-0002"] } ] }
+  A device's own credential is named after it and lists only it (its connection leaves a
+  retained "offline" as last will); a gateway's has a name of its own and lists several
+  devices of its tenant. Usernames are unique, each device is listed once, every device
+  is in the registry under that tenant, and a secret has at least ${CREDENTIAL_SECRET_MIN_LENGTH} characters.
+  A connection the broker refuses is reported once with the reason and stays closed;
+  the others go on. Connections are opened 50 at a time.
+
 Minutes are simulated minutes: with --speed 10, --incident-minute 2 starts the leak after 12 s.
 Readings carry real timestamps, and daily patterns (meal times, shifts, water
 demand) follow the real clock in UTC+8 whatever the speed.
-Ctrl-C stops cleanly (every device is announced offline); a second Ctrl-C exits at once.`;
+Ctrl-C or SIGTERM stops within about 2 s (every device is announced offline, exit 0);
+a second one exits at once.`;
 
 class UsageError extends Error {}
 
@@ -61,6 +81,9 @@ function args(argv: string[]) {
     strict: true,
     options: {
       url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      credentials: { type: 'string' },
+      'skip-uncredentialed': { type: 'boolean', default: false },
+      username: { type: 'string' },
       password: { type: 'string' },
       registry: { type: 'string' },
       'incident-minute': { type: 'string' },
@@ -97,6 +120,14 @@ function parse(argv: string[]) {
   if (!['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'].includes(url.protocol)) {
     throw new UsageError(`--url must use mqtt:, mqtts:, tcp:, ws: or wss:, got "${url.protocol}"`);
   }
+  if (values.credentials !== undefined) {
+    if (url.username || url.password) throw new UsageError('--url must not carry a user with --credentials: each connection logs in with its own credential');
+    if (values.username !== undefined || values.password !== undefined) {
+      throw new UsageError('--username and --password are for brokers without device credentials; with --credentials each connection uses its own');
+    }
+  } else if (values['skip-uncredentialed']) {
+    throw new UsageError('--skip-uncredentialed needs --credentials');
+  }
   const only = values.only?.split(',').map((k) => k.trim()).filter(Boolean);
   for (const k of only ?? []) {
     if (!(DEVICE_KINDS as readonly string[]).includes(k)) throw new UsageError(`--only: unknown kind "${k}" (kinds: ${DEVICE_KINDS.join(', ')})`);
@@ -107,6 +138,9 @@ function parse(argv: string[]) {
     quiet: values.quiet,
     verbose: values.verbose,
     url: values.url,
+    credentials: values.credentials,
+    skipUncredentialed: values['skip-uncredentialed'],
+    username: values.username,
     password: values.password,
     registry: values.registry,
     incidentMinute: values['no-incident'] ? null : (num(values['incident-minute'], 'incident-minute', nonNeg, 'a number of minutes ≥ 0') ?? 2),
@@ -129,6 +163,9 @@ function describeEvent(device: Device, ev: DeviceEvent): string {
   return `${time} event ${device.id} ${device.name}: ${EVENT_LABELS[ev.type].zh} (${ev.type})${where ? ` ${where}` : ''}`;
 }
 
+/** Longest a polite stop may take before the process exits anyway (the demo kills after 5 s). */
+const STOP_DEADLINE_MS = 3000;
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (args.help) {
@@ -138,8 +175,15 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // The progress line is the output; logs only say what went wrong unless asked.
   setLogLevel(args.verbose ? 'info' : config.logLevel !== CONFIG_KEYS.logLevel.default ? config.logLevel : 'warn');
+  // A reader that went away (the demo's tee after Ctrl-C) must not turn a clean stop into a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const registryPath = args.registry ?? config.registryPath;
   const registry = loadRegistry(registryPath);
+  const credentials: LoadedCredentials | undefined = args.credentials ? loadCredentialsFile(args.credentials, registry) : undefined;
+  let progress: Progress | null = null;
+  const say = (line: string): void => (progress ? progress.note(line) : console.log(line));
   const sim = new Simulator({
     url: args.url,
     registry,
@@ -150,43 +194,75 @@ async function main(): Promise<void> {
     violation: args.violationMinute === null ? null : { tenantId: args.violationTenant, atS: args.violationMinute * 60 },
     qos: args.qos,
     seed: args.seed,
+    credentials,
+    skipUncredentialed: args.skipUncredentialed,
+    username: args.username,
     password: args.password,
-    onEvent: (device, ev) => (progress ? progress.note(describeEvent(device, ev)) : console.log(describeEvent(device, ev))),
+    onEvent: (device, ev) => say(describeEvent(device, ev)),
+    onRefused: (name, reason) => say(`the broker refused "${name}": ${reason}`),
   });
-  let progress: Progress | null = null;
-  await sim.start();
-  const s = sim.stats();
+
+  let stopping = false;
+  let durationTimer: NodeJS.Timeout | null = null;
+  const stop = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    if (durationTimer) clearTimeout(durationTimer);
+    // Whatever the broker does, a polite stop ends the process in time.
+    setTimeout(() => {
+      console.error(`lifeline-sim: did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting`);
+      process.exit(0);
+    }, STOP_DEADLINE_MS).unref();
+    progress?.end();
+    progress = null;
+    console.log(`stopping (${why}): announcing devices offline…`);
+    await sim.stop();
+    const st = sim.stats();
+    console.log(`stopped: ${st.sent} messages sent${st.dropped ? `, ${st.dropped} dropped while disconnected` : ''}${st.refused ? `, ${st.refused} connections refused` : ''}`);
+  };
+  // Before connecting: a stop during the connecting of thousands of devices must be as prompt.
+  const onSignal = (why: string, code: number) => () => {
+    if (stopping) process.exit(code);
+    void stop(why).then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal('interrupted', 130));
+  process.on('SIGTERM', onSignal('terminated', 143));
+
+  const s0 = sim.stats();
+  if (credentials) {
+    if (sim.uncredentialed.length) {
+      const ids = sim.uncredentialed.slice(0, 5).map((d) => d.id).join(', ');
+      console.log(`warning: ${sim.uncredentialed.length} devices have no credential in ${credentials.path} and are left out (${ids}${sim.uncredentialed.length > 5 ? ', …' : ''})`);
+    }
+  } else {
+    console.log('note: no --credentials: one connection per tenant, for anonymous development brokers; the platform\'s brokers require device credentials (--credentials FILE)');
+  }
   console.log(
-    `simulating ${s.devices} devices from ${registryPath} over ${s.connections} connections to ${redactUrl(args.url)}` +
+    `connecting ${s0.devices} devices from ${registryPath} over ${s0.connections} connections` +
+      `${credentials ? ` (credentials ${credentials.path})` : ' (one per tenant)'} to ${redactUrl(args.url)} …`,
+  );
+  progress = showProgress(sim, process.stdout, args.quiet);
+  try {
+    await sim.start();
+  } catch (err) {
+    progress.end();
+    progress = null;
+    throw err;
+  }
+  if (stopping) return;
+  const s = sim.stats();
+  say(
+    `simulating ${s.devices} devices over ${s.connected}/${s.connections} connections${s.refused ? ` (${s.refused} refused)` : ''}` +
       (sim.leak ? `; gas leak on ${sim.leak.device.id} (${sim.leak.device.name}) at minute ${args.incidentMinute}` : '') +
       (sim.fire ? `; fire on ${sim.fire.device.id} (${sim.fire.device.name}) at minute ${sim.fire.atS / 60}` : '') +
       (sim.violation ? `; ${sim.violation.tenant.id} (${sim.violation.tenant.name}, 停产整顿) produces from minute ${sim.violation.atS / 60}` : ''),
   );
-  progress = showProgress(sim, process.stdout, args.quiet);
-  let stopping = false;
-  const stop = async (why: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    progress?.end();
-    console.log(`stopping (${why}): announcing devices offline…`);
-    await sim.stop();
-    const st = sim.stats();
-    console.log(`stopped: ${st.sent} messages sent${st.dropped ? `, ${st.dropped} dropped while disconnected` : ''}`);
-  };
-  const durationTimer = args.duration ? setTimeout(() => void stop(`${args.duration} s elapsed`), args.duration * 1000) : null;
-  process.on('SIGINT', () => {
-    if (stopping) process.exit(130);
-    if (durationTimer) clearTimeout(durationTimer);
-    void stop('interrupted').then(() => process.exit(0));
-  });
-  process.on('SIGTERM', () => {
-    if (durationTimer) clearTimeout(durationTimer);
-    void stop('terminated').then(() => process.exit(0));
-  });
+  if (args.duration) durationTimer = setTimeout(() => void stop(`${args.duration} s elapsed`).then(() => process.exit(0)), args.duration * 1000);
 }
 
 main().catch((err: unknown) => {
-  const known = err instanceof UsageError || err instanceof RegistryError || err instanceof SimulatorError || err instanceof ConfigError;
+  const known =
+    err instanceof UsageError || err instanceof RegistryError || err instanceof CredentialsError || err instanceof SimulatorError || err instanceof ConfigError;
   const msg = err instanceof Error ? err.message : String(err);
   if (known) console.error(`lifeline-sim: ${msg}`);
   else log.error({ err }, 'simulator failed');

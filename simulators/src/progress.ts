@@ -20,7 +20,7 @@ export function formatProgress(s: SimulatorStats, ratePerS: number): string {
     clock(s.elapsedS),
     `sent ${s.sent}`,
     `${ratePerS.toFixed(1)}/s`,
-    `conns ${s.connected}/${s.connections}`,
+    `conns ${s.connected}/${s.connections}${s.refused ? ` (${s.refused} refused)` : ''}`,
     `devices ${s.devices}`,
   ];
   if (s.dropped) parts.push(`dropped ${s.dropped}`);

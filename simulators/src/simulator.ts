@@ -1,11 +1,16 @@
 /**
- * Publishes a feed for every registered device over MQTT, one connection per
- * tenant (the broker ACL is per tenant), at each device's interval with jitter.
+ * Publishes a feed for every registered device over MQTT at each device's
+ * interval with jitter: each device through its own credential's connection
+ * (a device's or a gateway's) given a credentials file, one connection per
+ * tenant otherwise (anonymous development brokers). One shared tick drives
+ * every device, however many there are.
  * Usable from the CLI, tests and benchmarks: `await new Simulator(opts).start()`.
  */
-import mqtt, { type MqttClient } from 'mqtt';
 import { deviceTopic, type Device, type DeviceEvent, type DeviceKind, type Registry, type Tenant } from '@lifeline/core';
 import { intervalOf, logger } from '@lifeline/core/node';
+import { planConnections, type PlannedConnection } from './connection-plan.js';
+import { ConnectError, Connections, type Link } from './connections.js';
+import type { LoadedCredentials } from './credentials-file.js';
 import { ampsOf, meterCapacity, normalEvent, normalValues, type FeedContext } from './feeds.js';
 import {
   FireScenario,
@@ -26,6 +31,11 @@ const JITTER = 0.1;
 /** Longest sleep of the scheduler, so stop and scripted events are never late by more. */
 const MAX_TICK_MS = 250;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How long stop waits for the broker to take the offline statuses, then for the goodbyes: a stop is prompt even if the broker stalled. */
+const STOP_ACK_MS = 1000;
+const STOP_CLOSE_MS = 300;
+/** Device ids named in the error about devices without a credential. */
+const UNCREDENTIALED_SHOWN = 5;
 
 export interface SimulatorOptions {
   url: string;
@@ -44,9 +54,22 @@ export interface SimulatorOptions {
   qos?: 0 | 1;
   seed?: number;
   connectTimeoutMs?: number;
-  /** Prefix of the MQTT client ids; a random suffix keeps two simulators apart. */
+  /**
+   * Device credentials: one connection per credential, client id and username
+   * its username, password its secret. Without it, one connection per tenant.
+   */
+  credentials?: LoadedCredentials;
+  /** Leave out simulated devices that no credential covers (an error otherwise). */
+  skipUncredentialed?: boolean;
+  /** Connections being opened at once. */
+  connectConcurrency?: number;
+  /** Called once for each connection the broker refuses, with its reason. */
+  onRefused?: (connection: string, reason: string) => void;
+  /** Without credentials: prefix of the MQTT client ids; a random suffix keeps two simulators apart. */
   clientIdPrefix?: string;
-  /** MQTT password sent with every tenant's connection (the username is the tenant). */
+  /** Without credentials: MQTT username of every tenant's connection (the tenant by default). */
+  username?: string;
+  /** Without credentials: MQTT password sent with every tenant's connection. */
   password?: string;
   /** Called for every event published (scripted or spontaneous), e.g. to print it. */
   onEvent?: (device: Device, event: DeviceEvent) => void;
@@ -57,11 +80,13 @@ export interface SimulatorStats {
   elapsedS: number;
   simS: number;
   sent: number;
-  /** Messages not sent because the tenant's connection was down. */
+  /** Messages not sent because the device's connection was down. */
   dropped: number;
   errors: number;
   connections: number;
   connected: number;
+  /** Connections the broker refused (bad username or password, not authorized). */
+  refused: number;
   devices: number;
   incident: IncidentStatus | null;
   fire: string | null;
@@ -70,7 +95,7 @@ export interface SimulatorStats {
 
 interface Slot {
   device: Device;
-  client: MqttClient;
+  link: Link;
   ctx: FeedContext;
   telemetry: string;
   event: string;
@@ -133,7 +158,10 @@ export class Simulator {
   private readonly speed: number;
   private readonly rng: Rng;
   private readonly devices: Device[];
-  private readonly clients = new Map<string, MqttClient>();
+  private readonly plan: PlannedConnection[];
+  /** Simulated devices left out because no credential covers them (with `skipUncredentialed`). */
+  readonly uncredentialed: readonly Device[];
+  private connections: Connections | null = null;
   private slots: Slot[] = [];
   private readonly queue = new DueQueue();
   private timer: NodeJS.Timeout | null = null;
@@ -147,6 +175,7 @@ export class Simulator {
   readonly fire: FireScenario | null;
   readonly violation: ShutdownViolation | null;
   private leakSlot = -1;
+  private fireSlot = -1;
   private leakWasActive = false;
 
   constructor(private readonly opts: SimulatorOptions) {
@@ -154,8 +183,27 @@ export class Simulator {
     if (!(this.speed > 0) || !Number.isFinite(this.speed)) throw new SimulatorError(`speed must be a positive number, got ${opts.speed}`);
     this.rng = createRng(opts.seed ?? Date.now());
     const only = opts.only && opts.only.length ? new Set(opts.only) : null;
-    this.devices = opts.registry.devices.filter((d) => !only || only.has(d.kind));
-    if (!this.devices.length) throw new SimulatorError(`no devices to simulate${only ? ` of kind ${[...only].join(', ')}` : ''}`);
+    const wanted = opts.registry.devices.filter((d) => !only || only.has(d.kind));
+    if (!wanted.length) throw new SimulatorError(`no devices to simulate${only ? ` of kind ${[...only].join(', ')}` : ''}`);
+    const suffix = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
+    const plan = planConnections(
+      wanted,
+      opts.credentials
+        ? { credentials: opts.credentials }
+        : { clientIdPrefix: opts.clientIdPrefix ?? 'lifeline-sim', suffix, username: opts.username, password: opts.password },
+    );
+    this.plan = plan.connections;
+    this.uncredentialed = plan.uncredentialed;
+    if (plan.uncredentialed.length) {
+      const n = plan.uncredentialed.length;
+      const ids = plan.uncredentialed.slice(0, UNCREDENTIALED_SHOWN).map((d) => d.id).join(', ');
+      const what = `${n} of ${wanted.length} simulated devices have no credential in ${opts.credentials!.path} (${ids}${n > UNCREDENTIALED_SHOWN ? ', …' : ''})`;
+      if (!opts.skipUncredentialed) throw new SimulatorError(`${what}: give them credentials, or leave them out (--skip-uncredentialed)`);
+      if (n === wanted.length) throw new SimulatorError(`${what}: no device left to simulate`);
+      log.info({ devices: n }, 'devices without a credential are left out');
+    }
+    const skipped = new Set(plan.uncredentialed);
+    this.devices = skipped.size ? wanted.filter((d) => !skipped.has(d)) : wanted;
     this.leak = opts.incident ? new GasLeak(this.pick(opts.incident.deviceId, defaultGasDevice, 'gas detector'), opts.incident.atS) : null;
     this.fire = opts.fire ? new FireScenario(this.pick(opts.fire.deviceId, defaultFirePanel, 'fire alarm panel'), opts.fire.atS) : null;
     this.violation = opts.violation ? new ShutdownViolation(this.pickStopped(opts.violation.tenantId), opts.violation.atS) : null;
@@ -172,32 +220,57 @@ export class Simulator {
     const d = id ? this.devices.find((x) => x.id === id) : fallback(this.devices);
     if (!d) {
       const known = this.opts.registry.devices.some((x) => x.id === id);
+      const left = this.uncredentialed.some((x) => x.id === id);
       throw new SimulatorError(
-        id ? `device "${id}" is ${known ? 'not among the simulated kinds' : 'not in the registry'}` : `no ${what} to script an incident on`,
+        id
+          ? `device "${id}" is ${left ? 'left out: it has no credential' : known ? 'not among the simulated kinds' : 'not in the registry'}`
+          : `no ${what} to script an incident on`,
       );
     }
     return d;
   }
 
-  /** Connects every tenant, announces every device online and starts the feeds. */
+  /**
+   * Opens the connections (a bounded number at a time), announces each
+   * device online as its connection comes up and starts the feeds. Refused
+   * connections are reported and left out; it fails only when none came up.
+   */
   async start(): Promise<this> {
-    if (this.running) return this;
-    const tenants = new Map<string, Tenant | undefined>();
-    for (const d of this.devices) tenants.set(d.tenant, this.opts.registry.tenants.find((t) => t.id === d.tenant));
-    const suffix = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
-    try {
-      await Promise.all([...tenants.keys()].map((t) => this.connect(t, suffix)));
-    } catch (err) {
-      await this.closeClients();
-      throw err;
-    }
+    if (this.running || this.connections) return this;
     const meters = new Map<string, number>();
     for (const d of this.opts.registry.devices) if (d.kind === 'power') meters.set(d.tenant, (meters.get(d.tenant) ?? 0) + 1);
-    this.startedAt = Date.now();
+    const tenants = new Map(this.opts.registry.tenants.map((t) => [t.id, t]));
+    const slotOf = new Map<Device, number>();
+    this.devices.forEach((d, i) => slotOf.set(d, i));
+    const announced: Promise<void>[] = [];
+    const connections = new Connections(this.plan, (p) => p.devices.map((d) => slotOf.get(d)!), {
+      url: this.opts.url,
+      shownUrl: redactUrl(this.opts.url),
+      connectTimeoutMs: this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      concurrency: this.opts.connectConcurrency,
+      // A broker that restarted without persistence forgot the retained statuses: say them again on every connect.
+      onUp: (link, first) => {
+        if (this.stopping) return;
+        const online = Promise.all(link.slots.map((i) => this.publish(link, this.slots[i]!.status, 'online', 1, true)));
+        if (first && !this.running) announced.push(online.then(() => undefined));
+      },
+      onRefused: (link, reason) => {
+        log.warn({ connection: link.plan.name, reason }, 'MQTT broker refused the connection');
+        try {
+          this.opts.onRefused?.(link.plan.name, reason);
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'onRefused listener failed');
+        }
+      },
+    });
+    this.connections = connections;
+    const linkOf = new Map<Device, Link>();
+    for (const link of connections.links) for (const d of link.plan.devices) linkOf.set(d, link);
     this.slots = this.devices.map((device) => ({
       device,
-      client: this.clients.get(device.tenant)!,
-      ctx: { tenant: tenants.get(device.tenant), meterCount: meters.get(device.tenant), startMs: this.startedAt },
+      link: linkOf.get(device)!,
+      // startMs is set when the feeds start, after the connecting.
+      ctx: { tenant: tenants.get(device.tenant), meterCount: meters.get(device.tenant), startMs: 0 },
       telemetry: deviceTopic(device.tenant, device.id, 'telemetry'),
       event: deviceTopic(device.tenant, device.id, 'event'),
       status: deviceTopic(device.tenant, device.id, 'status'),
@@ -205,34 +278,53 @@ export class Simulator {
       version: 0,
     }));
     this.leakSlot = this.leak ? this.slots.findIndex((s) => s.device === this.leak!.device) : -1;
-    await this.bounded(Promise.all(this.slots.map((s) => this.publish(s.client, s.status, 'online', 1, true))), 'online statuses');
+    this.fireSlot = this.fire ? this.slots.findIndex((s) => s.device === this.fire!.device) : -1;
+    try {
+      await connections.open();
+    } catch (err) {
+      await connections.close(STOP_CLOSE_MS);
+      throw err instanceof ConnectError ? new SimulatorError(err.message) : err;
+    }
+    if (this.stopping) return this;
+    await this.bounded(Promise.all(announced), 'online statuses');
+    if (this.stopping) return this;
+    // The clock starts with the feeds, after the connecting (which takes a while with thousands of devices).
+    this.startedAt = Date.now();
+    for (const s of this.slots) s.ctx.startMs = this.startedAt;
     // First readings spread over one interval so the devices do not all fire at once.
     this.slots.forEach((s, i) => this.schedule(i, this.startedAt + this.rng.next() * this.intervalMs(s)));
     this.running = true;
     this.tick();
-    log.info({ url: redactUrl(this.opts.url), devices: this.slots.length, connections: this.clients.size, speed: this.speed }, 'simulator started');
+    const c = connections.counts();
+    log.info({ url: redactUrl(this.opts.url), devices: this.slots.length, connections: c.total, up: c.up, refused: c.refused, speed: this.speed }, 'simulator started');
     return this;
   }
 
-  /** Announces every device offline, then closes the connections. Safe to call twice. */
+  /**
+   * Announces every device offline, then closes the connections; prompt even
+   * when the broker stalls (it waits STOP_ACK_MS for acknowledgements). Safe
+   * to call twice, and during start.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.running = false;
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
+      const connections = this.connections;
+      if (!connections) return;
       await this.bounded(
-        Promise.all(this.slots.filter((s) => s.client.connected).map((s) => this.publish(s.client, s.status, 'offline', 1, true))),
+        Promise.all(this.slots.filter((s) => s.link.state === 'up').map((s) => this.publish(s.link, s.status, 'offline', 1, true))),
         'offline statuses',
+        Math.min(STOP_ACK_MS, this.opts.connectTimeoutMs ?? STOP_ACK_MS),
       );
-      await this.closeClients();
+      await connections.close(STOP_CLOSE_MS);
       log.info({ sent: this.sent }, 'simulator stopped');
     })();
     return this.stopping;
   }
 
   /** Waits for the broker's acknowledgements, but not for ever: a stalled broker must not hang start or stop. */
-  private async bounded(work: Promise<unknown>, what: string): Promise<void> {
-    const ms = this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  private async bounded(work: Promise<unknown>, what: string, ms = this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
     const r = await Promise.race([work, late]);
@@ -246,8 +338,7 @@ export class Simulator {
   }
 
   stats(now = Date.now()): SimulatorStats {
-    let connected = 0;
-    for (const c of this.clients.values()) if (c.connected) connected++;
+    const c = this.connections?.counts() ?? { total: this.plan.length, up: 0, refused: 0 };
     const simS = this.simSeconds(now);
     return {
       startedAt: this.startedAt,
@@ -256,60 +347,25 @@ export class Simulator {
       sent: this.sent,
       dropped: this.dropped,
       errors: this.errors,
-      connections: this.clients.size,
-      connected,
-      devices: this.slots.length,
+      connections: c.total,
+      connected: c.up,
+      refused: c.refused,
+      devices: this.slots.length || this.devices.length,
       incident: this.leak ? this.leak.status(simS) : null,
       fire: this.fire ? `${this.fire.device.id} ${this.fire.status(simS)}` : null,
       violation: this.violation ? `${this.violation.tenant.id} ${this.violation.status(simS)}` : null,
     };
   }
 
-  private connect(tenant: string, suffix: string): Promise<void> {
-    const url = redactUrl(this.opts.url);
-    // Credentials in the URL (mqtt://simulator:pw@host) make one user play every tenant,
-    // as the compose ACL allows; otherwise each connection logs in as its tenant.
-    const client = mqtt.connect(this.opts.url, {
-      clientId: `${this.opts.clientIdPrefix ?? 'lifeline-sim'}-${tenant}-${suffix}`,
-      username: tenant,
-      ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
-      clean: true,
-      reconnectPeriod: 2000,
-      connectTimeout: this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
-      queueQoSZero: false,
-    });
-    this.clients.set(tenant, client);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => fail(new Error(`no answer within ${(this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS) / 1000} s`)),
-        this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
-      );
-      const fail = (err: Error): void => {
-        clearTimeout(timer);
-        client.removeListener('connect', ok);
-        reject(new SimulatorError(`cannot connect to the MQTT broker at ${url} as tenant "${tenant}": ${err.message}`));
-      };
-      const ok = (): void => {
-        clearTimeout(timer);
-        client.removeListener('error', fail);
-        // After start, errors are logged and the client reconnects on its own.
-        client.on('error', (e) => log.warn({ tenant, err: e.message }, 'MQTT error'));
-        client.on('offline', () => log.warn({ tenant }, 'MQTT connection lost; reconnecting'));
-        // A broker that restarted without persistence forgot the retained statuses: say them again.
-        client.on('connect', () => {
-          log.warn({ tenant }, 'MQTT reconnected');
-          for (const slot of this.slots) if (slot.client === client && this.running) void this.publish(client, slot.status, 'online', 1, true);
-        });
-        resolve();
-      };
-      client.once('connect', ok);
-      client.once('error', fail);
-    });
-  }
-
-  private async closeClients(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((c) => c.endAsync(!c.connected).catch(() => undefined)));
-    this.clients.clear();
+  /**
+   * The connection a device publishes through and its state: for tests and
+   * tools that check the plan against a broker.
+   */
+  connectionOf(deviceId: string): { name: string; clientId: string; username?: string; state: string } | undefined {
+    const p = this.plan.find((c) => c.devices.some((d) => d.id === deviceId));
+    if (!p) return undefined;
+    const link = this.connections?.links.find((l) => l.plan === p);
+    return { name: p.name, clientId: p.clientId, ...(p.username !== undefined ? { username: p.username } : {}), state: link?.state ?? 'idle' };
   }
 
   private intervalMs(slot: Slot, simS = this.simSeconds()): number {
@@ -350,9 +406,9 @@ export class Simulator {
       if (active && !this.leakWasActive) this.schedule(this.leakSlot, now);
       this.leakWasActive = active;
     }
-    if (this.fire) {
-      const slot = this.slots.find((s) => s.device === this.fire!.device);
-      for (const ev of this.fire.due(simS, now)) if (slot) this.sendEvent(slot, ev);
+    if (this.fire && this.fireSlot >= 0) {
+      const slot = this.slots[this.fireSlot]!;
+      for (const ev of this.fire.due(simS, now)) this.sendEvent(slot, ev);
     }
   }
 
@@ -366,7 +422,7 @@ export class Simulator {
       const kw = this.violation.value(slot.device, meterCapacity(slot.device, slot.ctx).capacityKw, simS, this.rng);
       if (kw !== null) Object.assign(values, { p_kw: kw, i_a: Number(ampsOf(kw).toFixed(1)) });
     }
-    this.publish(slot.client, slot.telemetry, JSON.stringify({ ts: now, values }), this.opts.qos ?? 1, false);
+    this.publish(slot.link, slot.telemetry, JSON.stringify({ ts: now, values }), this.opts.qos ?? 1, false);
     const ev = normalEvent(slot.device, now, this.rng);
     if (ev) this.sendEvent(slot, ev);
   }
@@ -378,12 +434,15 @@ export class Simulator {
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'onEvent listener failed');
     }
-    this.publish(slot.client, slot.event, JSON.stringify(ev), 1, false);
+    this.publish(slot.link, slot.event, JSON.stringify(ev), 1, false);
   }
 
-  private publish(client: MqttClient, topic: string, payload: string, qos: 0 | 1, retain: boolean): Promise<void> {
-    // While a tenant is disconnected, drop and count instead of queueing without bound.
-    if (!client.connected) {
+  private publish(link: Link, topic: string, payload: string, qos: 0 | 1, retain: boolean): Promise<void> {
+    // While a connection is down, drop and count instead of queueing without bound.
+    // A refused one is counted as refused, not as dropping its devices' every message.
+    const client = link.client;
+    if (link.state === 'refused') return Promise.resolve();
+    if (!client || !client.connected) {
       this.dropped++;
       return Promise.resolve();
     }
