@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { influxQuery, loadRegistry } from '@lifeline/core/node';
-import { startTestPlatform } from '../support/platform.js';
+import { startTestPlatform, type ApiClient } from '../support/platform.js';
 import type { Platform } from '../../server/src/platform.js';
 import { runServicesScript, startServices, uniqueName, type Services } from '../support/services.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
@@ -15,6 +15,7 @@ describe('an InfluxDB outage', () => {
   let broker: PrivateBroker;
   let platform: Platform;
   let stopPlatform: () => Promise<void>;
+  let admin: ApiClient;
 
   beforeAll(async () => {
     influx = await startServices({ mqtt: false });
@@ -22,6 +23,7 @@ describe('an InfluxDB outage', () => {
     const t = await startTestPlatform({ mqttUrl: broker.url, influxUrl: influx.influxUrl, influxDb: 'lifeline', logLevel: 'error' });
     platform = t.platform;
     stopPlatform = t.stop;
+    admin = await t.login('admin');
   });
 
   afterAll(async () => {
@@ -41,8 +43,8 @@ describe('an InfluxDB outage', () => {
 
     for (let round = 1; round <= 20; round++) await send(round);
     const down = await waitFor(async () => {
-      const r = await fetch(`${platform.httpUrl}/api/health`);
-      return r.status === 503 ? ((await r.json()) as { influx: { ok: boolean } }) : null;
+      const r = await admin.get<{ influx: { ok: boolean } }>('/health');
+      return r.status === 503 ? r.body : null;
     }, { what: 'health to report InfluxDB down' });
     expect(down.influx.ok).toBe(false);
     await waitFor(() => platform.writer.stats.retries > 0, { what: 'the writer to retry' });
