@@ -13,3 +13,4 @@ export * from './schemas/signal.js';
 export * from './socket-events.js';
 export * from './rules/index.js';
 export * from './auth.js';
+export * from './schemas/credentials-file.js';

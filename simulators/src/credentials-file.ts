@@ -12,37 +12,15 @@
  * The broker wants the MQTT client id equal to the username.
  */
 import { readFileSync } from 'node:fs';
-import { Type, type Static } from '@sinclair/typebox';
-import { Id, validator, type Device } from '@lifeline/core';
+import { credentialsFileSchema, type CredentialsFile, type MqttCredential, type Device } from '@lifeline/core';
 
-export const CREDENTIALS_FILE_VERSION = 1;
-/** Shortest secret accepted: a placeholder such as "changeme" is a mistake, not a credential. */
-export const CREDENTIAL_SECRET_MIN_LENGTH = 16;
-
-export const MqttCredential = Type.Object(
-  {
-    /** MQTT username and client id: the device id for a device credential. */
-    username: Id,
-    /** MQTT password. */
-    secret: Type.String({ minLength: CREDENTIAL_SECRET_MIN_LENGTH, maxLength: 256 }),
-    tenant: Id,
-    /** Device ids this credential publishes for: [username] for a device credential. */
-    devices: Type.Array(Id, { minItems: 1 }),
-  },
-  { additionalProperties: false },
-);
-export type MqttCredential = Static<typeof MqttCredential>;
-
-export const CredentialsFile = Type.Object(
-  {
-    version: Type.Literal(CREDENTIALS_FILE_VERSION),
-    credentials: Type.Array(MqttCredential),
-  },
-  { additionalProperties: false },
-);
-export type CredentialsFile = Static<typeof CredentialsFile>;
-/** Shape only; `checkCredentialsFile` adds the rules across entries and against the registry. */
-export const credentialsFileSchema = validator(CredentialsFile);
+export {
+  CREDENTIALS_FILE_VERSION,
+  CREDENTIAL_SECRET_MIN_LENGTH,
+  MqttCredential,
+  CredentialsFile,
+  credentialsFileSchema,
+} from '@lifeline/core';
 
 export class CredentialsError extends Error {}
 

@@ -7,7 +7,7 @@
 import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { newUserBody, ROLES, type Role } from '@lifeline/core';
+import { CREDENTIALS_FILE_VERSION, credentialsFileSchema, newUserBody, ROLES, type CredentialsFile, type Role } from '@lifeline/core';
 import { ConfigError, loadConfig, loadRegistry, setLogLevel, type Config, type LoadedRegistry } from '@lifeline/core/node';
 import { apiKeyProblems, ingestUsername, planCredential, userProblems, type CredentialPlan } from '../auth/accounts.js';
 import { syncMosquittoFiles } from '../auth/broker-auth.js';
@@ -201,8 +201,11 @@ async function credentials(sub: string | undefined, arg: string | undefined, o: 
 
 /** The secrets leave the store once: to a 0600 file, or to standard output. */
 function emitSecrets(plans: CredentialPlan[], secrets: Map<string, string>, out: string | undefined): void {
-  const file = { version: 1, credentials: plans.map((p) => ({ username: p.username, secret: secrets.get(p.username)!, tenant: p.tenant, devices: p.devices })) };
-  const text = `${JSON.stringify(file, null, 1)}\n`;
+  const file: CredentialsFile = {
+    version: CREDENTIALS_FILE_VERSION,
+    credentials: plans.map((p) => ({ username: p.username, secret: secrets.get(p.username)!, tenant: p.tenant, devices: p.devices })),
+  };
+  const text = `${JSON.stringify(credentialsFileSchema.parse(file, 'credentials file'), null, 1)}\n`;
   if (!out) {
     process.stdout.write(text);
     return;
