@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -8,6 +7,7 @@ import type { Alert, Silence, TimelineEntry } from '@lifeline/core';
 import { loadRegistry } from '@lifeline/core/node';
 import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { uniqueDbName, uniqueName } from '../support/services.js';
+import { receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 
@@ -23,28 +23,20 @@ describe('the closed loop over HTTP', () => {
   let sup: ApiClient;
   let device: MqttClient;
   let dataDir: string;
-  const hooks: { alert: Alert; reason: string }[] = [];
-  let hook: Server;
+  const hook = receiver();
+  const hooks = () => hook.got.map((g) => g.body as unknown as { alert: Alert; reason: string });
 
   beforeAll(async () => {
     broker = await startPrivateBroker();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-loop-'));
-    hook = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        hooks.push(JSON.parse(raw));
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+    const hookUrl = await hook.start();
     t = await startTestPlatform({
       mqttUrl: broker.url,
       influxUrl,
       influxDb: uniqueDbName('loop'),
       logLevel: 'error',
       dataDir,
-      notifyWebhookUrl: `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`,
+      notifyWebhookUrl: `${hookUrl}/hook`,
     });
     [duty, sup] = await Promise.all([t.login('duty'), t.login('supervisor')]);
     device = await mqtt.connectAsync(broker.url, { clientId: uniqueName('dev') });
@@ -54,7 +46,7 @@ describe('the closed loop over HTTP', () => {
     await device?.endAsync();
     await t?.stop();
     await broker?.stop();
-    await new Promise((r) => hook.close(r));
+    await hook.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -99,7 +91,7 @@ describe('the closed loop over HTTP', () => {
     expect(timeline[2]!.note).toContain('清新区燃气公司');
     expect(timeline.every((e) => e.level === 'red' && e.at > 0)).toBe(true);
     expect((await duty.get('/alerts/zzz-unknown/timeline')).status).toBe(404);
-    await waitFor(() => hooks.some((h) => h.alert.id === a.id && h.reason === 'raised'), { what: 'the webhook of the raise' });
+    await waitFor(() => hooks().some((h) => h.alert.id === a.id && h.reason === 'raised'), { what: 'the webhook of the raise' });
   });
 
   it('records an alert raised inside a maintenance silence without notifying, and validates silences', async () => {
@@ -126,8 +118,8 @@ describe('the closed loop over HTTP', () => {
     const sentinel = gases[3]!; // another site: no site alert folds it in
     await device.publishAsync(`lifeline/v1/${sentinel.tenant}/${sentinel.id}/telemetry`, JSON.stringify({ values: { ch4: 61 } }), { qos: 1 });
     const sa = await leakOf(sentinel);
-    await waitFor(() => hooks.some((h) => h.alert.id === sa.id), { what: 'the webhook of the unsilenced sentinel alert' });
-    expect(hooks.some((h) => h.alert.id === a.id)).toBe(false);
+    await waitFor(() => hooks().some((h) => h.alert.id === sa.id), { what: 'the webhook of the unsilenced sentinel alert' });
+    expect(hooks().some((h) => h.alert.id === a.id)).toBe(false);
     expect((await get<{ items: { alertId: string }[] }>('/notifications')).items.some((n) => n.alertId === a.id)).toBe(false);
 
     // Ended, not deleted: it stays listed, with who ended it; it silences nothing from then on.

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { openStore } from '../../server/src/store/open-store.js';
 import { login, startTestPlatform, testPassword, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase } from '../support/pg.js';
 import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
+import { receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 
@@ -59,8 +59,9 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
   let broker: PrivateBroker;
   let dir: string;
   let robotUp = false;
-  const got: { body: { markdown: { content: string } } }[] = [];
-  let robot: Server;
+  // Down (503) before the crash, so the messages are still in the outbox when the process dies.
+  const robot = receiver(() => (robotUp ? {} : { status: 503, body: 'down' }));
+  const got = () => robot.got.filter((g) => g.status === 200) as unknown as { body: { markdown: { content: string } } }[];
   let robotUrl = '';
   let child: ChildProcess | null = null;
   let platform: TestPlatform | null = null;
@@ -74,18 +75,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     await store.users.create({ username: 'duty', role: 'duty', password: testPassword('duty') });
     await store.close();
     dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-crash-'));
-    robot = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        // Down (503) before the crash, so the messages are still in the outbox when the process dies.
-        if (!robotUp) return void res.writeHead(503).end('down');
-        got.push({ body: JSON.parse(raw) });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0,"errmsg":"ok"}');
-      });
-    });
-    await new Promise<void>((r) => robot.listen(0, '127.0.0.1', () => r()));
-    robotUrl = `http://127.0.0.1:${(robot.address() as { port: number }).port}/wecom`;
+    robotUrl = `${await robot.start()}/wecom`;
   });
 
   afterAll(async () => {
@@ -93,7 +83,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     await platform?.stop();
     await broker?.stop();
     await pg?.drop();
-    await new Promise((r) => robot.close(r));
+    await robot.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -150,8 +140,8 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     expect(after.find((a) => a.id === leak.id)).toMatchObject({ state: 'dispatched', dispatchedTo: '清新区燃气公司' });
 
     // The raise messages pending in the outbox at the kill arrive after the restart.
-    await waitFor(() => got.filter((g) => !g.body.markdown.content.includes('升级督办')).length >= 2, { what: 'the pending raise messages', timeoutMs: 15_000 });
-    const raisedFor = (a: Alert) => got.some((g) => g.body.markdown.content.includes(`?alert=${a.id}`) && !g.body.markdown.content.includes('升级督办'));
+    await waitFor(() => got().filter((g) => !g.body.markdown.content.includes('升级督办')).length >= 2, { what: 'the pending raise messages', timeoutMs: 15_000 });
+    const raisedFor = (a: Alert) => got().some((g) => g.body.markdown.content.includes(`?alert=${a.id}`) && !g.body.markdown.content.includes('升级督办'));
     expect(raisedFor(fire) && raisedFor(leak)).toBe(true);
 
     // The fire alert escalates 12 s after it was raised, counted from its persisted raisedAt across the kill.
@@ -161,7 +151,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     }, { what: 'the escalation after the restart', timeoutMs: 20_000 });
     expect(escalated.escalatedAt! - escalated.raisedAt).toBeGreaterThanOrEqual(12_000);
     expect(escalated.escalatedAt! - escalated.raisedAt).toBeLessThan(12_000 + 3_000);
-    await waitFor(() => got.find((g) => g.body.markdown.content.includes('升级督办') && g.body.markdown.content.includes(fire.id)), {
+    await waitFor(() => got().find((g) => g.body.markdown.content.includes('升级督办') && g.body.markdown.content.includes(fire.id)), {
       what: 'the escalation message',
     });
     // The dispatched leak is not due (10 min) and did not escalate.

@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,51 +7,28 @@ import type { Alert, NotificationView } from '@lifeline/core';
 import { loadRegistry } from '@lifeline/core/node';
 import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { uniqueDbName, uniqueName } from '../support/services.js';
+import { ACCEPT, receiver, type Reply } from '../support/receiver.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 
 const registry = loadRegistry(new URL('../../data/qingxin-registry.json', import.meta.url).pathname);
 const panel = [...registry.byId.values()].find((d) => d.kind === 'fire_panel')!;
 
-interface Received {
-  path: string;
-  body: Record<string, unknown>;
-  status: number;
-}
-
 /**
- * A real HTTP receiver playing three targets: a generic webhook that refuses
- * its first message with 400, a WeCom robot that answers 503 once, and a
- * DingTalk robot that answers errcode 130101 (sending too fast) once.
+ * Three targets on one real receiver: a generic webhook that refuses its first
+ * message with 400, a WeCom robot that answers 503 once, and a DingTalk robot
+ * that answers errcode 130101 (sending too fast) once.
  */
-function receiver() {
-  const got: Received[] = [];
-  const seen = new Map<string, number>();
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      const n = (seen.get(req.url!) ?? 0) + 1;
-      seen.set(req.url!, n);
-      let status = 200;
-      let reply: unknown = { errcode: 0, errmsg: 'ok' };
-      if (req.url === '/webhook' && n === 1) status = 400;
-      if (req.url === '/wecom' && n === 1) status = 503;
-      if (req.url === '/dingtalk' && n === 1) reply = { errcode: 130101, errmsg: 'send too fast' };
-      got.push({ path: req.url!, body: JSON.parse(raw), status });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
-    });
-  });
-  return {
-    got,
-    start: () => new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as { port: number }).port}`))),
-    stop: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+const targets = (path: string, n: number): Reply => {
+  if (path === '/webhook' && n === 1) return { status: 400 };
+  if (path === '/wecom' && n === 1) return { status: 503 };
+  if (path === '/dingtalk' && n === 1) return { body: { errcode: 130101, errmsg: 'send too fast' } };
+  return ACCEPT;
+};
 
 describe('notifications to robots and a webhook', () => {
   const influxUrl = inject('influxUrl');
-  const rx = receiver();
+  const rx = receiver(targets);
   let broker: PrivateBroker;
   let t: TestPlatform;
   let duty: ApiClient;
