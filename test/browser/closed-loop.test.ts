@@ -1,122 +1,74 @@
 /**
  * The closed loop (闭环) in real Chromium against the whole platform: a red gas
- * alert escalates while nobody acknowledges it, is dispatched (派单) to a unit,
- * resolved (处置完成) with a note, waits in 待销号, and is signed off (销号); its
- * timeline shows every step with the person who took it. Then a maintenance
- * silence set from the device popup marks a new alert as 静默 and is lifted
- * again, and the 数据异常 view shows rejected messages with their reasons.
+ * alert escalates while nobody acknowledges it, is acknowledged (确认) and
+ * dispatched (派单) to a unit by the logged-in duty officer, resolved
+ * (处置完成) with a note, waits in 待销号 — where only a supervisor may sign it
+ * off (销号) — and its timeline shows every step with the person who took it.
+ * Then a maintenance silence set from the device popup marks a new alert as
+ * 静默 and is ended (it stays listed, ended by its user), and the admin's
+ * 数据异常 view shows rejected messages with their reasons.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deviceTopic } from '@lifeline/core';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
+import type { Silence, TimelineEntry } from '@lifeline/core';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
+import { uniqueDbName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
-import './hook.js';
 import { launchChromium } from './chromium.js';
+import { clickDevicePoint, ensureWebBuilt, logInAs, logOut, publish as publishFrom, registry, screenshot, watchPage, type PageWatch } from './dashboard-page.js';
 
-const SHOTS = path.join(REPO_ROOT, 'test-results');
 /** An unacknowledged red alert escalates after this long (the default is 5 minutes). */
 const RED_ESCALATION_MIN = 0.05;
-const OPERATOR = '张三';
+/** The seeded test accounts: the duty officer works the alert, the supervisor signs it off. */
+const OPERATOR = 'duty';
+const SUPERVISOR = 'supervisor';
 const UNIT = '燃气公司抢修队';
 const DISPATCH_NOTE = '请 30 分钟内到场核查';
 const RESOLVE_NOTE = '抢修队到场关阀检修，复测 0 %LEL。';
 const CLOSE_NOTE = '复查合格，同意销号。';
 const SILENCE_REASON = '调压箱检修';
 
-interface RegistryDevice {
-  id: string;
-  tenant: string;
-  kind: string;
-  name: string;
-  lon: number;
-  lat: number;
-}
-const registry = JSON.parse(readFileSync(path.join(REPO_ROOT, 'data/qingxin-registry.json'), 'utf8')) as { devices: RegistryDevice[] };
 // Not the devices the other browser tests use.
 const gas = registry.devices.filter((d) => d.kind === 'gas')[2]!;
 
-interface TimelineLine {
-  at: number;
-  action: string;
-  actor?: string;
-  note?: string;
-}
-
 describe('the closed loop on the dashboard', () => {
-  let platform: Platform;
+  let t: TestPlatform;
   let broker: PrivateBroker;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
+  let watch: PageWatch;
   let alertId = '';
-  const pageErrors: string[] = [];
 
-  async function publish(topicKind: 'telemetry', payload: string, device = gas): Promise<void> {
-    const client = await mqtt.connectAsync(platform.mqttUrl, { clientId: uniqueName('gas'), username: device.tenant });
-    try {
-      await client.publishAsync(deviceTopic(device.tenant, device.id, topicKind), payload, { qos: 1 });
-    } finally {
-      await client.endAsync();
-    }
-  }
-
-  const shot = async (name: string) => {
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SHOTS, name) });
-  };
+  const publish = (channel: 'telemetry', payload: string) => publishFrom(t.platform.mqttUrl, gas, payload, channel);
+  const shot = (name: string) => screenshot(page, name);
 
   beforeAll(async () => {
-    if (!existsSync(path.join(REPO_ROOT, 'web/dist/index.html'))) {
-      execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 180_000 });
-    }
+    ensureWebBuilt();
     broker = await startPrivateBroker();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-closed-loop-'));
-    platform = await startPlatform({
-      port: 0,
-      host: '127.0.0.1',
+    t = await startTestPlatform({
       mqttUrl: broker.url,
       influxUrl: inject('influxUrl'),
       influxDb: uniqueDbName('browser_loop'),
-      mqttClientId: uniqueName('ingest_loop'),
-      dataDir,
       escalationMinutes: { red: RED_ESCALATION_MIN, orange: 60, yellow: 60, blue: 240 },
-      logLevel: 'warn',
     });
     browser = await launchChromium({ lang: 'zh-CN' });
     const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
     page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' || (msg.type() === 'warning' && /failed|unavailable/.test(msg.text()))) pageErrors.push(msg.text());
-    });
-    page.on('response', (res) => {
-      if (res.status() >= 400) pageErrors.push(`HTTP ${res.status()} ${res.url()}`);
-    });
-    await page.goto(platform.httpUrl);
-    await waitFor(() => page.evaluate(() => window.__lifeline?.connection() === 'connected'), { timeoutMs: 20_000, what: 'the dashboard to connect' });
-    // The operator on duty signs every step.
-    await page.fill('#actor', OPERATOR);
-    await page.press('#actor', 'Enter');
-    await page.locator('#actor').blur();
+    watch = await watchPage(page, t.url, /failed|unavailable/);
+    await page.goto(t.url);
+    // The duty officer on duty signs every step: the server takes the actor from the session.
+    await logInAs(page, OPERATOR);
   }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
-    await platform?.stop();
+    await t?.stop();
     await broker?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   // Device rows only: a site (correlation) alert of the same place may join, and is not what these steps follow.
-  it('escalates an unacknowledged red alert, dispatches it to a unit and shows it as 已派单', async () => {
+  it('escalates an unacknowledged red alert; the duty officer acknowledges it, dispatches it to a unit and it shows as 已派单', async () => {
     await publish('telemetry', JSON.stringify({ values: { ch4: 62 } }));
     const row = page.locator(`.alert-list .alert-row[data-device="${gas.id}"]:not([data-site])`);
     await row.waitFor({ state: 'visible', timeout: 15_000 });
@@ -129,6 +81,13 @@ describe('the closed loop on the dashboard', () => {
     expect(await row.locator('[data-role=escalated]').textContent()).toMatch(/^已升级 ×\d+$/);
     expect(await row.getAttribute('class')).toContain('escalated');
     await shot('closed-loop-escalated.png');
+
+    // 待确认 offers 确认, 派单 and 处置完成; the duty officer acknowledges first.
+    const offered = await row.locator('[data-action]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.action));
+    expect(offered.sort()).toEqual(['acknowledge', 'details', 'dispatch', 'resolve']);
+    await row.locator('[data-action=acknowledge]').click();
+    await expect.poll(() => row.locator('[data-role=state]').textContent(), { timeout: 10_000 }).toBe('已确认');
+    expect(await row.locator('[data-role=people]').textContent()).toContain(`确认人 ${OPERATOR}`);
 
     await row.locator('[data-action=dispatch]').click();
     const dialog = page.locator('dialog.dispatch-dialog');
@@ -155,7 +114,7 @@ describe('the closed loop on the dashboard', () => {
     expect(await page.locator(`.pulse-ring[data-device="${gas.id}"]`).count()).toBe(0);
   }, 60_000);
 
-  it('moves the alert to 待销号 once resolved with a note', async () => {
+  it('moves the alert to 待销号 once resolved with a note, where a duty officer is offered no 销号', async () => {
     const row = page.locator(`.alert-list .alert-row[data-alert-id="${alertId}"]`);
     await row.locator('[data-action=resolve]').click();
     const dialog = page.locator('dialog.resolve-dialog');
@@ -170,8 +129,10 @@ describe('the closed loop on the dashboard', () => {
     await resolved.waitFor({ state: 'visible' });
     expect(await resolved.locator('[data-role=state]').textContent()).toBe('已处置');
     expect(await resolved.locator('[data-role=note]').textContent()).toContain(RESOLVE_NOTE);
-    expect(await resolved.locator('[data-action=close]').textContent()).toBe('销号');
+    // 销号 is a supervisor's ('alerts:close'): not offered to the duty officer.
+    expect(await resolved.locator('[data-action=close]').count()).toBe(0);
     expect(await resolved.locator('[data-action=resolve]').count()).toBe(0);
+    expect(await resolved.locator('[data-action=details]').count()).toBe(1);
     await shot('closed-loop-resolved.png');
   }, 30_000);
 
@@ -192,14 +153,17 @@ describe('the closed loop on the dashboard', () => {
       })),
     );
     const actions = steps.map((s) => s.action);
-    // In order: raised first, then escalated before the person acted, then dispatched and resolved.
+    // In order: raised first, then escalated before the person acted, then acknowledged, dispatched and resolved.
     expect(actions[0]).toBe('raised');
     expect(actions.indexOf('escalated')).toBeGreaterThan(0);
-    expect(actions.indexOf('dispatched')).toBeGreaterThan(actions.indexOf('escalated'));
+    expect(actions.indexOf('acknowledged')).toBeGreaterThan(actions.indexOf('escalated'));
+    expect(actions.indexOf('dispatched')).toBeGreaterThan(actions.indexOf('acknowledged'));
     expect(actions.indexOf('resolved')).toBeGreaterThan(actions.indexOf('dispatched'));
     const step = (a: string) => steps.find((s) => s.action === a)!;
     expect(step('escalated').actor).toBe('system');
     expect(step('escalated').actorShown).toBe('系统');
+    expect(step('acknowledged').actor).toBe(OPERATOR);
+    expect(step('acknowledged').actorShown).toBe(OPERATOR);
     expect(step('dispatched').actorShown).toBe(OPERATOR);
     expect(step('dispatched').actor).toBe(OPERATOR);
     expect(step('dispatched').note).toContain(UNIT);
@@ -215,8 +179,14 @@ describe('the closed loop on the dashboard', () => {
     await detail.waitFor({ state: 'detached' });
   }, 30_000);
 
-  it('signs the alert off with 销号: it leaves 待销号 and its timeline ends with the sign-off', async () => {
+  it('is signed off (销号) by a supervisor after 退出 and a new 登录: it leaves 待销号 and its timeline ends with the sign-off', async () => {
+    await logOut(page);
+    await logInAs(page, SUPERVISOR);
+    await expect.poll(() => page.textContent('[data-tab=resolved] .tab-n'), { timeout: 10_000 }).toBe('1');
+    await page.click('[data-tab=resolved]');
     const row = page.locator(`.alert-list .alert-row[data-alert-id="${alertId}"]`);
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await row.locator('[data-action=close]').textContent()).toBe('销号');
     await row.locator('[data-action=close]').click();
     const dialog = page.locator('dialog.close-dialog');
     await dialog.waitFor({ state: 'visible' });
@@ -227,33 +197,20 @@ describe('the closed loop on the dashboard', () => {
     expect(await page.locator('.alert-list .empty').textContent()).toBe('暂无待销号告警');
     expect(await page.evaluate((id) => window.__lifeline!.alerts().some((a) => (a as { id: string }).id === id), alertId)).toBe(false);
 
-    const timeline = await page.evaluate(async (id) => (await fetch(`/api/alerts/${encodeURIComponent(id)}/timeline`)).json(), alertId) as TimelineLine[];
-    const last = timeline[timeline.length - 1]!;
-    expect(last).toMatchObject({ action: 'closed', actor: OPERATOR, note: CLOSE_NOTE });
+    // The server's record: each step signed by the person who was logged in when it was taken.
+    const timeline = await page.evaluate(async (id) => (await fetch(`/api/alerts/${encodeURIComponent(id)}/timeline`)).json(), alertId) as TimelineEntry[];
+    const actorOf = (action: string) => timeline.find((l) => l.action === action)?.actor;
+    expect([actorOf('acknowledged'), actorOf('dispatched'), actorOf('resolved')]).toEqual([OPERATOR, OPERATOR, OPERATOR]);
+    expect(timeline[timeline.length - 1]).toMatchObject({ action: 'closed', actor: SUPERVISOR, note: CLOSE_NOTE });
     await page.click('[data-tab=open]');
-  }, 30_000);
+  }, 45_000);
 
-  it('silences a device for maintenance from its popup, marks its new alert 静默, and lifts the silence', async () => {
+  it('silences a device for maintenance from its popup, marks its new alert 静默, and ends the silence, which stays listed as ended', async () => {
+    // The duty officer again, with a duty officer's silences (one device, at most 24 h).
+    await logOut(page);
+    await logInAs(page, OPERATOR);
     // The map flew to the device when its row was clicked? Not necessarily: go there and click the point itself.
-    await page.evaluate(({ lon, lat }) => {
-      const map = window.__lifeline!.map as { jumpTo(o: { center: [number, number]; zoom: number }): void };
-      map.jumpTo({ center: [lon, lat], zoom: 16 });
-    }, gas);
-    await waitFor(
-      () =>
-        page.evaluate((id) => {
-          const map = window.__lifeline!.map as unknown as { queryRenderedFeatures(o: { layers: string[] }): { properties: Record<string, unknown> }[] };
-          return map.queryRenderedFeatures({ layers: ['device-points'] }).some((f) => f.properties.id === id);
-        }, gas.id),
-      { what: `${gas.id} drawn as its own point` },
-    );
-    const at = await page.evaluate(({ lon, lat }) => {
-      const map = window.__lifeline!.map as { project(p: [number, number]): { x: number; y: number }; getCanvas(): HTMLCanvasElement };
-      const p = map.project([lon, lat]);
-      const r = map.getCanvas().getBoundingClientRect();
-      return { x: r.left + p.x, y: r.top + p.y };
-    }, gas);
-    await page.mouse.click(at.x, at.y);
+    await clickDevicePoint(page, gas);
     const popup = page.locator(`.device-popup .popup[data-device="${gas.id}"]`);
     await popup.waitFor({ state: 'visible', timeout: 10_000 });
 
@@ -270,7 +227,7 @@ describe('the closed loop on the dashboard', () => {
     expect(await popup.locator('.popup-silence').textContent()).toContain(SILENCE_REASON);
     await expect.poll(() => page.textContent('#silences-open .tool-n')).toBe('1');
 
-    const silences = await page.evaluate(async () => (await fetch('/api/silences')).json()) as { device?: string; to: number; from: number; actor: string; reason: string }[];
+    const silences = await page.evaluate(async () => (await fetch('/api/silences')).json()) as Silence[];
     expect(silences).toHaveLength(1);
     expect(silences[0]).toMatchObject({ device: gas.id, actor: OPERATOR, reason: SILENCE_REASON });
     expect(silences[0]!.to - silences[0]!.from).toBe(4 * 3_600_000);
@@ -291,16 +248,32 @@ describe('the closed loop on the dashboard', () => {
     expect(await entry.textContent()).toContain(gas.name);
     expect(await entry.textContent()).toContain(SILENCE_REASON);
     await shot('closed-loop-silences.png');
-    await entry.locator('[data-action=unsilence]').click();
+    const id = (await entry.getAttribute('data-silence-id'))!;
+    await entry.locator('[data-action=end-silence]').click();
     await list.locator('.empty').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await list.locator('.empty').textContent()).toBe('当前没有生效的静默');
+    // Ended, not deleted: it stays listed, with who ended it.
+    const ended = list.locator(`.silences-past tr[data-silence-id="${id}"]`);
+    await ended.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await ended.getAttribute('data-state')).toBe('ended');
+    expect(await ended.locator('[data-role=ended]').textContent()).toMatch(new RegExp(`^${OPERATOR} 于 \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} 结束$`));
+    expect(await ended.locator('[data-action=end-silence]').count()).toBe(0);
+    await shot('closed-loop-silence-ended.png');
     await page.keyboard.press('Escape');
     await list.waitFor({ state: 'detached' });
     expect(await page.textContent('#silences-open .tool-n')).toBe('0');
-    expect(await page.evaluate(async () => (await fetch('/api/silences')).json())).toEqual([]);
+    const after = await page.evaluate(async () => (await fetch('/api/silences')).json()) as Silence[];
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id, device: gas.id, actor: OPERATOR, reason: SILENCE_REASON, endedBy: OPERATOR });
+    expect(after[0]!.endedAt).toBeGreaterThan(after[0]!.from);
+    expect(after[0]!.to).toBeLessThanOrEqual(after[0]!.endedAt!);
   }, 60_000);
 
-  it('lists rejected messages in 数据异常 with counts by code and their reasons', async () => {
+  it('lists rejected messages in 数据异常 (an admin\'s) with counts by code and their reasons', async () => {
+    // Only an admin reads dead letters ('deadletters:read'): a duty officer has no 数据异常 button.
+    expect(await page.locator('#dead-letters-open').count()).toBe(0);
+    await logOut(page);
+    await logInAs(page, 'admin');
     await publish('telemetry', '{"values": {"ch4": 1');
     await publish('telemetry', JSON.stringify({ values: { ch4: 'high' } }));
     await page.click('#dead-letters-open');
@@ -322,7 +295,7 @@ describe('the closed loop on the dashboard', () => {
     await shot('closed-loop-dead-letters.png');
     await page.keyboard.press('Escape');
     expect(await page.textContent('#dead-letters-open .tool-n')).toBe('2');
-    expect(pageErrors).toEqual([]);
+    expect(watch.errors).toEqual([]);
   }, 30_000);
 
   it('speaks English too: tabs, actions, markers and the timeline', async () => {
@@ -341,6 +314,6 @@ describe('the closed loop on the dashboard', () => {
     await detail.locator('[data-action=close-detail]').click();
     await page.click('#lang-toggle');
     expect(await page.textContent('[data-tab=open]')).toContain('当前告警');
-    expect(pageErrors).toEqual([]);
+    expect(watch.errors).toEqual([]);
   }, 30_000);
 });

@@ -1,91 +1,54 @@
 /**
  * The dashboard in real Chromium against the whole platform (real broker, real
- * InfluxDB): devices on the map, a red gas reading published over MQTT shows up
- * as a red alert row, and 确认 acknowledges it.
+ * InfluxDB, real PostgreSQL): the duty officer logs in through 登录, sees every
+ * device on the map, a red gas reading published over MQTT shows up as a red
+ * alert row, and 确认 acknowledges it.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deviceTopic, LEVEL_COLORS } from '@lifeline/core';
-import { startPlatform, type Platform } from '../../server/src/platform.js';
+import { LEVEL_COLORS } from '@lifeline/core';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { REPO_ROOT, uniqueDbName, uniqueName, tempDataDir } from '../support/services.js';
+import { REPO_ROOT, uniqueDbName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
-import './hook.js';
 import { launchChromium } from './chromium.js';
+import { dashboardConnected, drawnAsPoint, ensureWebBuilt, logInAs, publish, registry, watchPage, type PageWatch } from './dashboard-page.js';
 
-const WEB_DIST = path.join(REPO_ROOT, 'web/dist');
 const SCREENSHOT = path.join(REPO_ROOT, 'test-results/dashboard.png');
-
-interface RegistryDevice {
-  id: string;
-  tenant: string;
-  kind: string;
-  name: string;
-}
-const registry = JSON.parse(readFileSync(path.join(REPO_ROOT, 'data/qingxin-registry.json'), 'utf8')) as { devices: RegistryDevice[] };
 const gas = registry.devices.find((d) => d.kind === 'gas')!;
 
 describe('dashboard', () => {
-  let platform: Platform;
+  let t: TestPlatform;
   let broker: PrivateBroker;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
-  /** Requests that left the platform's origin: the duty-room intranet has no internet. */
-  const foreignRequests: string[] = [];
+  let watch: PageWatch;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
-      // Normally built beforehand (`npm run build -w web`); build it here so the test stands alone.
-      execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 180_000 });
-    }
+    ensureWebBuilt();
     // A broker of its own: platforms of other test files would otherwise see this file's messages.
     broker = await startPrivateBroker();
-    platform = await startPlatform({
-      port: 0,
-      host: '127.0.0.1',
-      mqttUrl: broker.url,
-      influxUrl: inject('influxUrl'),
-      influxDb: uniqueDbName('browser'),
-      mqttClientId: uniqueName('ingest_browser'),
-      dataDir: tempDataDir('browser'),
-      logLevel: 'warn',
-    });
+    t = await startTestPlatform({ mqttUrl: broker.url, influxUrl: inject('influxUrl'), influxDb: uniqueDbName('browser') });
     browser = await launchChromium({ lang: 'zh-CN' });
     const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
     page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      // Warnings count too where the app falls back (e.g. an id-keyed map diff that failed).
-      if (msg.type() === 'error' || (msg.type() === 'warning' && /failed/.test(msg.text()))) {
-        pageErrors.push(`${msg.text()} ${msg.location().url}`);
-      }
-    });
-    page.on('response', (res) => {
-      if (res.status() >= 400) pageErrors.push(`HTTP ${res.status()} ${res.url()}`);
-    });
-    page.on('request', (req) => {
-      const url = req.url();
-      if (!url.startsWith(platform.httpUrl) && !/^(data|blob):/.test(url)) foreignRequests.push(url);
-    });
+    // Warnings count too where the app falls back (e.g. an id-keyed map diff that failed).
+    watch = await watchPage(page, t.url);
   }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
-    await platform?.stop();
+    await t?.stop();
     await broker?.stop();
   });
 
-  it('renders every registered device on the map and counts them in the header', async () => {
-    await page.goto(platform.httpUrl);
-    await waitFor(() => page.evaluate(() => window.__lifeline?.connection() === 'connected'), {
-      timeoutMs: 20_000,
-      what: 'the dashboard to load and connect',
-    });
+  it('logs the duty officer in through 登录, renders every registered device on the map and counts them in the header', async () => {
+    await page.goto(t.url);
+    await logInAs(page, 'duty');
+    expect(await page.getAttribute('[data-testid=user-role]', 'data-role')).toBe('duty');
+    expect(await page.textContent('[data-testid=user-role]')).toBe('值班员');
     expect(await page.evaluate(() => window.__lifeline!.deviceCount())).toBe(registry.devices.length);
     // Drawn, not just counted: every device is on screen as a point or inside a cluster.
     await waitFor(() => page.evaluate((n) => window.__lifeline!.renderedDeviceCount() === n, registry.devices.length), {
@@ -104,12 +67,7 @@ describe('dashboard', () => {
     expect(await page.getAttribute('#sound-toggle', 'aria-pressed')).toBe('true');
     expect(await page.evaluate(() => localStorage.getItem('lifeline.sound'))).toBe('on');
 
-    const client = await mqtt.connectAsync(platform.mqttUrl, { clientId: uniqueName('gas'), username: gas.tenant });
-    try {
-      await client.publishAsync(deviceTopic(gas.tenant, gas.id, 'telemetry'), JSON.stringify({ values: { ch4: 62 } }), { qos: 1 });
-    } finally {
-      await client.endAsync();
-    }
+    await publish(t.platform.mqttUrl, gas, JSON.stringify({ values: { ch4: 62 } }));
 
     const row = page.locator(`.alert-row[data-device="${gas.id}"]`);
     await row.waitFor({ state: 'visible', timeout: 15_000 });
@@ -124,17 +82,7 @@ describe('dashboard', () => {
     await row.click({ position: { x: 200, y: 10 } });
     await page.locator(`.device-popup .popup[data-device="${gas.id}"]`).waitFor({ state: 'visible', timeout: 10_000 });
     // Zoomed in, the device is its own point, red from the live `devices` patch.
-    await waitFor(
-      () =>
-        page.evaluate(
-          ({ id, red }) => {
-            const map = window.__lifeline!.map as unknown as { queryRenderedFeatures(o: { layers: string[] }): { properties: Record<string, unknown> }[] };
-            return map.queryRenderedFeatures({ layers: ['device-points'] }).some((f) => f.properties.id === id && f.properties.color === red);
-          },
-          { id: gas.id, red: LEVEL_COLORS.red },
-        ),
-      { timeoutMs: 10_000, what: `${gas.id} drawn in red` },
-    );
+    await waitFor(() => drawnAsPoint(page, gas.id, LEVEL_COLORS.red), { timeoutMs: 10_000, what: `${gas.id} drawn in red` });
 
     await page.waitForTimeout(1500);
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
@@ -149,8 +97,8 @@ describe('dashboard', () => {
     await page.locator('.device-popup .history-chart').waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
     await page.waitForTimeout(500);
     await page.screenshot({ path: SCREENSHOT });
-    expect(pageErrors).toEqual([]);
-    expect(foreignRequests).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    expect(watch.foreign).toEqual([]);
   }, 60_000);
 
   it('asks for a note before 处置完成 and drops the resolved alert from the list', async () => {
@@ -169,8 +117,9 @@ describe('dashboard', () => {
   it('switches to English and keeps the choice after a reload', async () => {
     await page.click('#lang-toggle');
     expect(await page.textContent('#conn')).toContain('Live');
+    // The session cookie outlives the reload: no 登录 page again.
     await page.reload();
-    await waitFor(() => page.evaluate(() => window.__lifeline?.connection() === 'connected'), { what: 'the reloaded dashboard' });
+    await dashboardConnected(page);
     expect(await page.textContent('.panel-title')).toContain('Open alerts');
     await waitFor(() => page.evaluate((n) => window.__lifeline!.renderedDeviceCount() === n, registry.devices.length), {
       timeoutMs: 20_000,
@@ -180,6 +129,6 @@ describe('dashboard', () => {
     await page.screenshot({ path: SCREENSHOT.replace('.png', '-en.png') });
     await page.click('#lang-toggle');
     expect(await page.textContent('.panel-title')).toContain('当前告警');
-    expect(pageErrors).toEqual([]);
+    expect(watch.errors).toEqual([]);
   });
 });

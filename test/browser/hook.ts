@@ -1,4 +1,6 @@
-/** The dashboard's read-only `window.__lifeline` hook, as browser tests see it (web/src/main.ts). */
+/** The dashboard's read-only `window.__lifeline` hook, as browser tests see it (web/src/main.ts); there only once someone is logged in. */
+import type { Me } from '@lifeline/core';
+
 export interface LifelineHook {
   map: unknown;
   deviceCount(): number;
@@ -7,6 +9,8 @@ export interface LifelineHook {
   resolvedAlerts(): unknown[];
   connection(): 'connecting' | 'connected' | 'disconnected';
   ready(): Promise<void>;
+  /** The logged-in person, as `GET /api/me` answered. */
+  me(): Me;
 }
 
 declare global {
