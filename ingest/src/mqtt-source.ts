@@ -66,7 +66,8 @@ export class MqttSource {
       });
     });
     client.on('close', () => {
-      if (this.connected) log.warn({ url: this.opts.url }, 'broker connection closed; reconnecting');
+      // Our own stop closes the connection too: only an unplanned close is worth a warning.
+      if (this.connected && this.client === client) log.warn({ url: this.opts.url }, 'broker connection closed; reconnecting');
       this.connected = false;
     });
     client.on('error', (err) => {
