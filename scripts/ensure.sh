@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, and only that: Debian packages (mosquitto,
-# influxdb, and chromium with --browser), node_modules, then the build.
+# influxdb, postgresql, and chromium with --browser), node_modules, then the
+# build.
 # Safe to run any number of times.
 #
 #   scripts/ensure.sh [--browser] [--no-build | --rebuild]
@@ -10,7 +11,8 @@
 #
 # The Debian packages ship system services; Lifeline never uses them (its
 # scripts start their own instances on their own ports and directories), and
-# packages installed here are kept from starting them.
+# packages installed here are kept from starting them. (PostgreSQL's postinst
+# still creates its stock "main" cluster, stopped; Lifeline never uses it.)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$LIFELINE_ROOT"
@@ -32,7 +34,7 @@ for arg in "$@"; do
 done
 
 # --- Debian packages -------------------------------------------------------
-wanted=(mosquitto influxdb)
+wanted=(mosquitto influxdb postgresql)
 # A CJK font, or screenshots of the Chinese UI show empty boxes.
 ((browser)) && wanted+=(chromium fonts-wqy-microhei)
 
@@ -43,7 +45,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${wanted[@]}"; do installed "$p" || missing+=("$p"); done
 else
   # Not Debian: accept the programs if they are on the machine anyway.
-  declare -A binary=([mosquitto]=/usr/sbin/mosquitto [influxdb]=/usr/bin/influxd [chromium]=/usr/bin/chromium [fonts-wqy-microhei]=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc)
+  declare -A binary=([mosquitto]=/usr/sbin/mosquitto [influxdb]=/usr/bin/influxd [postgresql]=/usr/lib/postgresql [chromium]=/usr/bin/chromium [fonts-wqy-microhei]=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc)
   for p in "${wanted[@]}"; do [[ -e "${binary[$p]}" ]] || missing+=("$p"); done
   ((${#missing[@]} == 0)) || die "missing ${missing[*]} and this is not a Debian system (no dpkg): install them by hand"
 fi

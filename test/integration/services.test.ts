@@ -1,11 +1,33 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import mqtt, { connectAsync, type MqttClient } from 'mqtt';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureDatabase, influxQuery, pingInflux } from '@lifeline/core/node';
-import { parseUrls, runServicesScript, startServices, uniqueDbName, uniqueName } from '../support/services.js';
+import { createTestDatabase } from '../support/pg.js';
+import { freePort, parseUrls, runServicesScript, startServices, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 
 const mqttUrl = inject('mqttUrl');
 const influxUrl = inject('influxUrl');
+const pgUrl = inject('pgUrl');
+
+/** Runs `fn` on a fresh connection to `url`, closed afterwards. */
+async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+const withPassword = (url: string, password: string) => {
+  const u = new URL(url);
+  u.password = password;
+  return u.toString();
+};
 
 describe('the InfluxDB started by scripts/services.sh', () => {
   const target = { url: influxUrl, db: uniqueDbName('services') };
@@ -111,6 +133,30 @@ describe('the Mosquitto started by scripts/services.sh', () => {
   });
 });
 
+describe('the PostgreSQL started by scripts/services.sh', () => {
+  it('listens on 127.0.0.1 and lets the lifeline superuser into the lifeline database', async () => {
+    expect(pgUrl).toMatch(/^postgres:\/\/lifeline:[A-Za-z0-9_-]{32}@127\.0\.0\.1:\d+\/lifeline$/);
+    const row = await withPg(pgUrl, async (c) => (await c.query('SELECT current_user AS who, current_database() AS db, usesuper FROM pg_user WHERE usename = current_user')).rows[0]);
+    expect(row).toEqual({ who: 'lifeline', db: 'lifeline', usesuper: true });
+  });
+
+  it('refuses a wrong password', async () => {
+    await expect(withPg(withPassword(pgUrl, 'not-the-password'), (c) => c.query('SELECT 1'))).rejects.toThrow(/password authentication failed/);
+  });
+
+  it('gives a test a database of its own, and drops it even with a connection still open', async () => {
+    const db = await createTestDatabase(pgUrl, 'services');
+    const c = new pg.Client({ connectionString: db.url });
+    c.on('error', () => undefined); // the drop ends this connection
+    await c.connect();
+    await c.query('CREATE TABLE t (x BIGINT)');
+    await db.drop();
+    const left = await withPg(pgUrl, async (a) => (await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [new URL(db.url).pathname.slice(1)])).rowCount);
+    expect(left).toBe(0);
+    await c.end().catch(() => undefined);
+  });
+});
+
 describe('scripts/services.sh', () => {
   it('starts a second, independent pair beside the shared one, idempotently, and stops it', async () => {
     const own = await startServices();
@@ -136,6 +182,56 @@ describe('scripts/services.sh', () => {
       await expect(fetch(`${own.influxUrl}/ping`)).rejects.toThrow();
       // The shared pair is untouched.
       expect((await fetch(`${influxUrl}/ping`)).status).toBe(204);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('starts a private PostgreSQL idempotently, restarts it on another port keeping its data, and stops it', { timeout: 120_000 }, async () => {
+    const own = await startServices({ mqtt: false, pg: true });
+    try {
+      const url = own.databaseUrl!;
+      expect(url).not.toBe(pgUrl);
+      const password = readFileSync(path.join(own.dir, 'postgres/password'), 'utf8');
+      expect(new URL(url).password).toBe(password);
+      expect(statSync(path.join(own.dir, 'postgres/password')).mode & 0o777).toBe(0o600);
+      await withPg(url, (c) => c.query(`CREATE TABLE kept (x BIGINT); INSERT INTO kept VALUES (42)`));
+
+      // A second start on the same ports changes nothing.
+      const args = (pgPort: number) => ['--dir', own.dir, '--no-mqtt', '--influx-port', String(own.influxPort), '--pg-port', String(pgPort)];
+      const again = await runServicesScript(['start', ...args(own.pgPort!)]);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toMatch(/postgres already running/);
+      expect(parseUrls(again.stdout)).toEqual({ INFLUX_URL: own.influxUrl, DATABASE_URL: url });
+
+      const status = await runServicesScript(['status', ...args(own.pgPort!)]);
+      expect(status.code).toBe(0);
+      expect(parseUrls(status.stdout).DATABASE_URL).toBe(url);
+
+      // Another port: restarted there, with a client still connected (a fast
+      // shutdown ends it rather than waiting), same password, same data.
+      const held = new pg.Client({ connectionString: url });
+      held.on('error', () => undefined);
+      await held.connect();
+      let otherPort = await freePort();
+      while (otherPort === own.influxPort || otherPort === own.pgPort) otherPort = await freePort();
+      const moved = await runServicesScript(['start', ...args(otherPort)]);
+      await held.end().catch(() => undefined);
+      expect(moved.code, moved.stderr).toBe(0);
+      expect(moved.stderr).toMatch(/postgres from .* runs on port \d+, restarting it on \d+/);
+      const movedUrl = parseUrls(moved.stdout).DATABASE_URL!;
+      expect(movedUrl).toBe(url.replace(`:${own.pgPort}/`, `:${otherPort}/`));
+      expect(await withPg(movedUrl, async (c) => (await c.query('SELECT x FROM kept')).rows)).toEqual([{ x: '42' }]);
+
+      const t = Date.now();
+      const stopped = await runServicesScript(['stop', '--dir', own.dir]);
+      expect(stopped.stderr).toMatch(/postgres stopped/);
+      expect(Date.now() - t).toBeLessThan(10_000);
+      const after = await runServicesScript(['status', ...args(otherPort)]);
+      expect(after.code).toBe(3);
+      await expect(withPg(movedUrl, (c) => c.query('SELECT 1'))).rejects.toThrow();
+      // The shared one is untouched.
+      expect(await withPg(pgUrl, async (c) => (await c.query('SELECT 1 AS one')).rows)).toEqual([{ one: 1 }]);
     } finally {
       await own.stop();
     }

@@ -1,13 +1,17 @@
 /**
- * Starts one real Mosquitto and one real InfluxDB for the whole test run, on
- * ephemeral ports in a temp dir, and provides their URLs to every test:
+ * Starts one real Mosquitto, one real InfluxDB and one real PostgreSQL for the
+ * whole test run, on ephemeral ports in a temp dir, and provides their URLs to
+ * every test:
  *
  *   import { inject } from 'vitest';
  *   const mqttUrl = inject('mqttUrl');     // mqtt://127.0.0.1:PORT
  *   const influxUrl = inject('influxUrl'); // http://127.0.0.1:PORT
+ *   const pgUrl = inject('pgUrl');         // postgres://lifeline:…@127.0.0.1:PORT/lifeline (a superuser)
  *
  * Tests share them: use `uniqueDbName()` / `uniqueName()` from
- * `./services.ts` for databases, client ids and tenants.
+ * `./services.ts` for databases, client ids and tenants, and
+ * `createTestDatabase(pgUrl)` from `./pg.ts` for a PostgreSQL database of
+ * the test file's own.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +23,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     mqttUrl: string;
     influxUrl: string;
+    /** The PostgreSQL superuser's DATABASE_URL: create a database per test file with it. */
+    pgUrl: string;
   }
 }
 
@@ -51,9 +57,10 @@ function isAlive(pid: number): boolean {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await reapAbandoned().catch(() => undefined);
-  const services = await startServices({ mqtt: true });
+  const services = await startServices({ mqtt: true, pg: true });
   project.provide('mqttUrl', services.mqttUrl!);
   project.provide('influxUrl', services.influxUrl);
+  project.provide('pgUrl', services.databaseUrl!);
   return async () => {
     await services.stop();
   };

@@ -1,7 +1,8 @@
 /**
- * Helpers for tests that use the real Mosquitto and InfluxDB. The run's shared
- * instances come from `inject('mqttUrl')` / `inject('influxUrl')`; a test that
- * must stop or break a service starts its own with `startServices()`.
+ * Helpers for tests that use the real Mosquitto, InfluxDB and PostgreSQL. The
+ * run's shared instances come from `inject('mqttUrl')` / `inject('influxUrl')`
+ * / `inject('pgUrl')`; a test that must stop or break a service starts its own
+ * with `startServices()`.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +19,7 @@ export const SERVICES_DIR_PREFIX = 'lifeline-test-';
 
 /**
  * A name no other test (file, run or machine user) is using, usable as an
- * InfluxDB database, an MQTT client id, a tenant or a topic level:
+ * InfluxDB or PostgreSQL database, an MQTT client id, a tenant or a topic level:
  * lowercase letters, digits and "_" only.
  */
 export function uniqueName(prefix = 't'): string {
@@ -76,26 +77,39 @@ export interface Services {
   influxUrl: string;
   mqttPort: number | null;
   influxPort: number;
-  /** Stops both services (idempotent) and removes the directory. */
+  /** The PostgreSQL superuser's URL (`postgres://lifeline:…@127.0.0.1:PORT/lifeline`), null without `pg: true`. */
+  databaseUrl: string | null;
+  pgPort: number | null;
+  /** Stops every service (idempotent) and removes the directory. */
   stop(): Promise<void>;
 }
 
+/** `count` distinct free ports. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
 /**
- * Starts a private Mosquitto (unless `mqtt: false`) and InfluxDB on free
- * ports in a fresh temp dir. Throws with the script's output (including the
- * services' log tails) when they do not come up.
+ * Starts a private Mosquitto (unless `mqtt: false`), InfluxDB and, with
+ * `pg: true`, PostgreSQL on free ports in a fresh temp dir. Throws with the
+ * script's output (including the services' log tails) when they do not come up.
  */
-export async function startServices(opts: { mqtt?: boolean } = {}): Promise<Services> {
+export async function startServices(opts: { mqtt?: boolean; pg?: boolean } = {}): Promise<Services> {
   const mqtt = opts.mqtt ?? true;
+  const pg = opts.pg ?? false;
   const dir = mkdtempSync(path.join(os.tmpdir(), SERVICES_DIR_PREFIX));
   // Lets a later run clean up after a run that was killed before its teardown.
   writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
-  const influxPort = await freePort();
-  let mqttPort = mqtt ? await freePort() : null;
-  while (mqttPort === influxPort) mqttPort = await freePort();
+  const ports = await freePorts(3);
+  const influxPort = ports[0]!;
+  const mqttPort = mqtt ? ports[1]! : null;
+  const pgPort = pg ? ports[2]! : null;
   const args = ['start', '--dir', dir, '--influx-port', String(influxPort)];
   if (mqttPort === null) args.push('--no-mqtt');
   else args.push('--mqtt-port', String(mqttPort));
+  if (pgPort !== null) args.push('--pg-port', String(pgPort));
   const res = await runServicesScript(args);
   const stop = async () => {
     const r = await runServicesScript(['stop', '--dir', dir]);
@@ -103,13 +117,22 @@ export async function startServices(opts: { mqtt?: boolean } = {}): Promise<Serv
     rmSync(dir, { recursive: true, force: true });
   };
   const urls = parseUrls(res.stdout);
-  if (res.code !== 0 || !urls.INFLUX_URL || (mqtt && !urls.MQTT_URL)) {
+  if (res.code !== 0 || !urls.INFLUX_URL || (mqtt && !urls.MQTT_URL) || (pg && !urls.DATABASE_URL)) {
     await stop().catch(() => undefined);
     throw new Error(
       `could not start the test services (scripts/services.sh ${args.join(' ')} exited ${res.code}):\n${res.stderr}${res.stdout}`,
     );
   }
-  return { dir, mqttUrl: urls.MQTT_URL ?? null, influxUrl: urls.INFLUX_URL, mqttPort, influxPort, stop };
+  return {
+    dir,
+    mqttUrl: urls.MQTT_URL ?? null,
+    influxUrl: urls.INFLUX_URL,
+    mqttPort,
+    influxPort,
+    databaseUrl: urls.DATABASE_URL ?? null,
+    pgPort,
+    stop,
+  };
 }
 
 /**
