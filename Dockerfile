@@ -12,7 +12,7 @@ COPY ingest/package.json ingest/
 COPY server/package.json server/
 COPY simulators/package.json simulators/
 COPY web/package.json web/
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
@@ -22,6 +22,10 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
+# Volumes mounted here come up owned by node: the data dir, Mosquitto's
+# generated passwd/acl, the simulator's credentials file.
+RUN mkdir -p /app/.run/data /var/lib/lifeline/mosquitto-auth /var/lib/lifeline/simulator \
+ && chown -R node:node /app/.run /var/lib/lifeline
 USER node
 # HTTP (dashboard, API, Socket.IO); 1883 only matters for the embedded broker,
 # used when MQTT_URL is unset.

@@ -75,11 +75,10 @@ fi
 # --- node_modules ------------------------------------------------------------
 if [[ ! -d node_modules ]] || [[ ! -f node_modules/.package-lock.json ]] ||
   { [[ -f package-lock.json ]] && [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
-  # `npm install`, not `npm ci`: the lockfile made here lists only the platform builds of
-  # optional packages (rollup, esbuild) that this registry served, and `npm ci` refuses such
-  # a lockfile as out of sync, while `npm install` installs exactly what it pins.
-  say "installing node modules (npm install) …"
-  npm install --no-audit --no-fund
+  # `npm ci`: exactly what the committed lockfile pins, and a loud failure when
+  # package.json and the lockfile disagree (a clean clone is checked before landing).
+  say "installing node modules (npm ci) …"
+  npm ci --no-audit --no-fund
   # Mark node_modules as matching the lockfile, so the next run skips this.
   if [[ -f node_modules/.package-lock.json ]]; then touch node_modules/.package-lock.json; fi
 fi
