@@ -4,7 +4,7 @@
  * Runs of plain repeats are folded into one line so the human steps stand out.
  * Kept current while open: a change of the alert reloads the timeline.
  */
-import type { Alert, Level } from '@lifeline/core';
+import { SYSTEM_ACTOR, type Alert, type Level } from '@lifeline/core';
 import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { api, type NotificationView, type TimelineEntry } from './api.js';
 import { h } from './dom.js';
@@ -120,7 +120,7 @@ export class AlertDetailView {
         h('span', { class: `state-tag state-${a.state}`, 'data-role': 'state' }, stateLabel(a.state)),
         h('span', { class: `level-badge level-${a.level}` }, levelLabel(a.level)),
         a.escalations ? h('span', { class: 'esc-badge' }, t('escalated', { n: a.escalations })) : null,
-        a.silenced ? h('span', { class: 'silence-badge' }, t(a.silenceReason === 'correlated' ? 'correlated' : 'silenced')) : null,
+        a.silence ? h('span', { class: 'silence-badge' }, t(a.silence.kind === 'correlated' ? 'correlated' : 'silenced')) : null,
         a.site ? h('span', { class: 'site-tag' }, t('site')) : null,
       ),
       h('div', { class: 'detail-name' }, alertTitle(a)),
@@ -173,7 +173,7 @@ export class AlertDetailView {
             h('time', { class: 'tl-time', datetime: new Date(e.at).toISOString() }, formatDateTime(e.at)),
             h('span', { class: 'tl-action' }, actionLabel(e.action), repeats > 1 ? ` ×${repeats}` : ''),
             e.action === 'raised' || e.action === 'escalated' || levelChanged ? h('span', { class: `level-badge level-${e.level}` }, levelLabel(e.level as Level)) : null,
-            e.actor ? h('span', { class: `tl-actor${e.actor === 'system' ? ' system' : ''}`, 'data-role': 'actor', 'data-actor': e.actor }, actorLabel(e.actor)) : null,
+            e.actor ? h('span', { class: `tl-actor${e.actor === SYSTEM_ACTOR ? ' system' : ''}`, 'data-role': 'actor', 'data-actor': e.actor }, actorLabel(e.actor)) : null,
           ),
           repeats > 1 ? h('div', { class: 'tl-sub muted' }, `→ ${formatDateTime(lastAt)}`) : null,
           e.note ? h('div', { class: 'tl-note', 'data-role': 'note' }, e.note) : null,

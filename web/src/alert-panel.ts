@@ -5,7 +5,8 @@
  * state allows (确认 / 派单 / 处置完成 / 销号) that the logged-in role may take,
  * and 详情. Rendered at most once per animation frame from the alert stores.
  */
-import { can, DEVICE_KINDS, LEVELS, type Alert, type DeviceKind, type Level, type Permission, type Role } from '@lifeline/core';
+import { ALERT_COMMANDS, DEVICE_KINDS, LEVELS, type Alert, type AlertCommand, type DeviceKind, type Level, type Role } from '@lifeline/core';
+import { offeredActions } from './alert-actions.js';
 import type { AlertStore } from './alert-store.js';
 import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { h } from './dom.js';
@@ -18,24 +19,20 @@ const FLASH_PERIOD_MS = 1_000;
 const WAITING_REFRESH_MS = 30_000;
 
 export type AlertTab = 'open' | 'resolved';
-export type AlertAction = 'acknowledge' | 'dispatch' | 'resolve' | 'close';
-const ACTIONS: readonly string[] = ['acknowledge', 'dispatch', 'resolve', 'close'] satisfies AlertAction[];
-/** The permission each action needs; the state decides whether it applies at all. */
-export const ACTION_PERMISSIONS: Readonly<Record<AlertAction, Permission>> = {
-  acknowledge: 'alerts:acknowledge',
-  dispatch: 'alerts:dispatch',
-  resolve: 'alerts:resolve',
-  close: 'alerts:close',
-};
 
-export interface AlertActions {
-  acknowledge(alert: Alert): Promise<void>;
-  dispatch(alert: Alert): Promise<void>;
-  resolve(alert: Alert): Promise<void>;
-  close(alert: Alert): Promise<void>;
+/** Each action's button: its label and style. */
+const BUTTONS: Readonly<Record<AlertCommand, { label: () => string; cls: string }>> = {
+  acknowledge: { label: () => t('acknowledge'), cls: 'btn-ack' },
+  dispatch: { label: () => t('dispatch'), cls: 'btn-dispatch' },
+  resolve: { label: () => t('resolve'), cls: 'btn-resolve' },
+  close: { label: () => t('closeAlert'), cls: 'btn-close' },
+};
+const isCommand = (s: string | undefined): s is AlertCommand => (ALERT_COMMANDS as readonly (string | undefined)[]).includes(s);
+
+export type AlertActions = Record<AlertCommand, (alert: Alert) => Promise<void>> & {
   details(alert: Alert): void;
   select(alert: Alert): void;
-}
+};
 
 interface Filters {
   level: Level | '';
@@ -120,10 +117,6 @@ export class AlertPanel {
 
   schedule(): void {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
-  }
-
-  private may(action: AlertAction): boolean {
-    return can(this.role, ACTION_PERMISSIONS[action]);
   }
 
   private get store(): AlertStore {
@@ -223,7 +216,7 @@ export class AlertPanel {
     const what = describeAlert(a);
     const detail = alertDetail(a, what);
     const title = alertTitle(a);
-    const button = (action: AlertAction | 'details', label: string, cls: string) =>
+    const button = (action: AlertCommand | 'details', label: string, cls: string) =>
       h('button', { type: 'button', class: `btn ${cls}`, 'data-action': action, disabled: busy && action !== 'details' }, label);
     const people = [
       a.acknowledgedBy ? `${t('ackBy')} ${a.acknowledgedBy}` : '',
@@ -233,7 +226,7 @@ export class AlertPanel {
     const li = h(
       'li',
       {
-        class: `alert-row level-${a.level} state-${a.state}${flash ? ' flash' : ''}${escalations ? ' escalated' : ''}${a.silenced ? ' silenced' : ''}${
+        class: `alert-row level-${a.level} state-${a.state}${flash ? ' flash' : ''}${escalations ? ' escalated' : ''}${a.silence ? ' silenced' : ''}${
           this.selected === a.id ? ' selected' : ''
         }`,
         'data-alert-id': a.id,
@@ -254,8 +247,8 @@ export class AlertPanel {
               t('escalated', { n: escalations }),
             )
           : null,
-        a.silenced
-          ? a.silenceReason === 'correlated'
+        a.silence
+          ? a.silence.kind === 'correlated'
             ? h('span', { class: 'silence-badge', 'data-role': 'silenced', title: t('correlatedTitle') }, t('correlated'))
             : h('span', { class: 'silence-badge', 'data-role': 'silenced', title: t('silencedTitle') }, t('silenced'))
           : null,
@@ -283,10 +276,7 @@ export class AlertPanel {
           ? h('span', { class: 'waiting' }, t('waiting', { min: Math.floor((Date.now() - a.raisedAt) / 60_000) }))
           : null,
         h('span', { class: 'spacer' }),
-        a.state === 'raised' && this.may('acknowledge') ? button('acknowledge', t('acknowledge'), 'btn-ack') : null,
-        (a.state === 'raised' || a.state === 'acknowledged') && this.may('dispatch') ? button('dispatch', t('dispatch'), 'btn-dispatch') : null,
-        (a.state === 'raised' || a.state === 'acknowledged' || a.state === 'dispatched') && this.may('resolve') ? button('resolve', t('resolve'), 'btn-resolve') : null,
-        a.state === 'resolved' && this.may('close') ? button('close', t('closeAlert'), 'btn-close') : null,
+        ...offeredActions(a.state, this.role).map((c) => button(c, BUTTONS[c].label(), BUTTONS[c].cls)),
         button('details', t('details'), 'btn-link'),
       ),
     );
@@ -305,8 +295,8 @@ export class AlertPanel {
       this.actions.details(alert);
       return;
     }
-    if (action && ACTIONS.includes(action) && this.may(action as AlertAction)) {
-      void this.run(alert, action as AlertAction);
+    if (isCommand(action) && offeredActions(alert.state, this.role).includes(action)) {
+      void this.run(alert, action);
       return;
     }
     this.selected = alert.id;
@@ -314,7 +304,7 @@ export class AlertPanel {
     this.render();
   }
 
-  private async run(alert: Alert, action: AlertAction): Promise<void> {
+  private async run(alert: Alert, action: AlertCommand): Promise<void> {
     if (this.busy.has(alert.id)) return;
     this.busy.add(alert.id);
     this.render();

@@ -10,13 +10,12 @@ import type {
   AlertQuery,
   AuditEntry,
   AuditQuery,
-  DeadLetter,
-  DeadLetterCode,
+  DeadLetterList,
   DeviceHistory,
   DeviceView,
   DistrictMeta,
   Me,
-  NotificationView,
+  NotificationList,
   Silence,
   SilenceInput,
   TimelineEntry,
@@ -25,19 +24,7 @@ import type {
 export type Meta = DistrictMeta;
 export type History = DeviceHistory;
 
-export type { TimelineEntry, Silence, NotificationView, AuditEntry, Me } from '@lifeline/core';
-
-export type NewSilence = SilenceInput;
-
-/** `GET /api/dead-letters`. */
-export interface DeadLetters {
-  total: number;
-  byCode: Partial<Record<DeadLetterCode, number>>;
-  items: DeadLetter[];
-}
-
-/** `GET /api/notifications`: counters by delivery state, and the newest messages. */
-export type Notifications = Record<string, unknown> & { items: NotificationView[] };
+export type { TimelineEntry, Silence, SilenceInput, NotificationView, NotificationList, DeadLetterList, AuditEntry, Me } from '@lifeline/core';
 
 /** A failed request, carrying the server's `{error, details}` when it sent one. */
 export class ApiError extends Error {
@@ -165,11 +152,11 @@ export const api = {
   close: (id: string, note?: string) => alertAction(id, 'close', note ? { note } : {}),
   timeline: (id: string) => request<TimelineEntry[]>('GET', `/api/alerts/${encodeURIComponent(id)}/timeline`),
   silences: () => request<Silence[]>('GET', '/api/silences'),
-  silence: (s: NewSilence) => request<Silence>('POST', '/api/silences', s),
+  silence: (s: SilenceInput) => request<Silence>('POST', '/api/silences', s),
   /** Ends a silence now; it stays in the list, ended. */
   endSilence: (id: string) => request<Silence | undefined>('DELETE', `/api/silences/${encodeURIComponent(id)}`),
-  notifications: (limit = 200) => request<Notifications>('GET', `/api/notifications${query({ limit })}`),
-  deadLetters: (limit = 200) => request<DeadLetters>('GET', `/api/dead-letters${query({ limit })}`),
+  notifications: (limit = 200) => request<NotificationList>('GET', `/api/notifications${query({ limit })}`),
+  deadLetters: (limit = 200) => request<DeadLetterList>('GET', `/api/dead-letters${query({ limit })}`),
   audit: (q: AuditQuery) => request<AuditEntry[]>('GET', `/api/audit${query(q as Record<string, string | number | undefined>)}`),
 };
 

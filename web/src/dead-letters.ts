@@ -3,7 +3,7 @@
  * counts by code and the newest items with their reasons and payloads.
  */
 import { DEAD_LETTER_CODES } from '@lifeline/core';
-import { api, type DeadLetters } from './api.js';
+import { api, type DeadLetterList } from './api.js';
 import { h, openModal } from './dom.js';
 import { deadLetterLabel, formatDateTime, t } from './i18n.js';
 
@@ -38,7 +38,7 @@ export function showDeadLetters(onTotal: (n: number) => void): void {
   void load();
 }
 
-function render(dl: DeadLetters): Node[] {
+function render(dl: DeadLetterList): Node[] {
   const codes = [...new Set([...DEAD_LETTER_CODES, ...Object.keys(dl.byCode)])];
   const chips = h(
     'div',

@@ -7,7 +7,7 @@
  * from `can()`; the server checks again.
  */
 import { can, DEVICE_SILENCE_MAX_MS, type DeviceView, type Role } from '@lifeline/core';
-import { api, type NewSilence, type Silence } from './api.js';
+import { api, type Silence, type SilenceInput } from './api.js';
 import { h, openModal, toast } from './dom.js';
 import { actorLabel, formatDateTime, formatTime, t } from './i18n.js';
 import { failureText, reportFailure } from './session.js';
@@ -95,7 +95,7 @@ export class SilenceBook {
   async silence(device: DeviceView, scope: SilenceScope, hours: number, reason: string): Promise<Silence> {
     const from = Date.now();
     const to = from + hours * HOUR_MS;
-    const target: NewSilence =
+    const target: SilenceInput =
       scope === 'site' && device.site ? { site: device.site, from, to, reason } : scope === 'tenant' ? { tenant: device.tenant, from, to, reason } : { device: device.id, from, to, reason };
     const s = await api.silence(target);
     await this.refresh();

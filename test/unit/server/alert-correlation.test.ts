@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Device, Signal } from '@lifeline/core';
-import { AlertManager, CORRELATED, type AlertChange } from '../../../server/src/index.js';
+import { alertHarness, T0 } from '../../support/alert-harness.js';
 
-const T0 = 1_795_000_000_000;
 const at = (id: string): Device => ({ id, tenant: 'city', kind: 'gas', name: `老旧小区 ${id} 燃气探测器`, town: '太和镇', lon: 113, lat: 23.7, site: '朝阳小区' });
-const devices = new Map(['gas-1', 'gas-2'].map((id) => [id, at(id)]));
 
-function manager() {
-  const changes: AlertChange[] = [];
-  let now = T0;
-  const m = new AlertManager({
-    lookup: (id) => devices.get(id),
-    log: { append: () => {}, flush: async () => {} },
-    onChange: (c) => changes.push({ ...c, alert: { ...c.alert } }),
-    now: () => now,
-    escalation: { minutes: { red: 5, orange: 15, yellow: 60, blue: 240 }, dispatchOverdueMinutes: 120 },
-  });
-  return { m, changes, advance: (ms: number) => (now += ms) };
-}
+const manager = () =>
+  alertHarness({ devices: [at('gas-1'), at('gas-2')], escalation: { minutes: { red: 5, orange: 15, yellow: 60, blue: 240 }, dispatchOverdueMinutes: 120 } });
 
 const gas = (device: string, level: Signal['level']): Signal => ({ device, rule: 'ch4_high', ruleType: 'threshold', level, ts: T0, metric: 'ch4', value: 30, threshold: 25 });
 const site = (device: string, level: Signal['level']): Signal => ({ device, rule: 'site_multi_alarm', ruleType: 'correlation', site: '朝阳小区', level, ts: T0, detail: '朝阳小区 有 2 个探测器同时报警' });
@@ -33,11 +21,12 @@ describe('correlated alarms at one site', () => {
     const open = m.list({ state: 'open' });
     const siteAlert = open.find((a) => a.rule === 'site_multi_alarm');
     expect(siteAlert).toMatchObject({ level: 'red', site: '朝阳小区' });
-    expect(siteAlert!.silenced).toBeFalsy();
-    expect(open.filter((a) => a.rule === 'ch4_high').map((a) => [a.device, a.silenceReason])).toEqual(
+    expect(siteAlert!.silence).toBeUndefined();
+    const correlated = { kind: 'correlated', site: '朝阳小区' };
+    expect(open.filter((a) => a.rule === 'ch4_high').map((a) => [a.device, a.silence])).toEqual(
       expect.arrayContaining([
-        ['gas-1', CORRELATED],
-        ['gas-2', CORRELATED],
+        ['gas-1', correlated],
+        ['gas-2', correlated],
       ]),
     );
   });

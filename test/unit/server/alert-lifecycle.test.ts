@@ -1,30 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert, Device, Signal } from '@lifeline/core';
-import { AlertError, AlertManager, escalationDueAt, type AlertChange, type AlertLogEntry, type SilenceMatcher } from '../../../server/src/index.js';
+import { ALERT_COMMANDS, ALERT_STATES, alertSchema, type Alert, type AlertCommand, type AlertState, type Device, type Signal } from '@lifeline/core';
+import { AlertManager, escalationDueAt, type SilenceMatcher } from '../../../server/src/index.js';
+import { alertHarness, MIN, rebuilt, statusOf, T0, type AlertHarnessOptions } from '../../support/alert-harness.js';
 
-const T0 = 1_795_000_000_000;
-const MIN = 60_000;
 const gas: Device = { id: 'gas-1', tenant: 'qx-gas', kind: 'gas', name: '太和镇某酒家 厨房燃气探测器', town: '太和镇', lon: 113, lat: 23.7, site: 'site-a' };
 const gas2: Device = { ...gas, id: 'gas-2', name: '太和镇某酒家 大堂燃气探测器' };
 const devices = new Map([gas, gas2].map((d) => [d.id, d]));
 const limits = { minutes: { red: 5, orange: 15, yellow: 60, blue: 240 }, dispatchOverdueMinutes: 120 };
 
-function manager(o: { now?: { t: number }; silences?: SilenceMatcher; restore?: Alert[] } = {}) {
-  const entries: AlertLogEntry[] = [];
-  const changes: AlertChange[] = [];
-  const clock = o.now ?? { t: T0 };
-  const m = new AlertManager({
-    lookup: (id) => devices.get(id),
-    log: { append: (e) => entries.push(e), flush: async () => {} },
-    onChange: (c) => changes.push({ ...c, alert: { ...c.alert } }),
-    now: () => clock.t,
-    escalation: limits,
-    silences: o.silences,
-    flap: { maxTransitions: 4, windowMs: 10 * MIN },
-  });
-  if (o.restore) m.restore(o.restore);
-  return { m, entries, changes, clock, advance: (ms: number) => (clock.t += ms) };
-}
+const manager = (o: Partial<AlertHarnessOptions> = {}) =>
+  alertHarness({ devices: [gas, gas2], escalation: limits, flap: { maxTransitions: 4, windowMs: 10 * MIN }, ...o });
 
 const sig = (level: Signal['level'], extra: Partial<Signal> = {}): Signal => ({
   device: 'gas-1',
@@ -38,13 +23,6 @@ const sig = (level: Signal['level'], extra: Partial<Signal> = {}): Signal => ({
   threshold: level ? 50 : undefined,
   ...extra,
 });
-
-/** What a restart rebuilds: the newest logged state of each alert not closed. */
-function rebuilt(entries: AlertLogEntry[]): Alert[] {
-  const latest = new Map<string, Alert>();
-  for (const e of entries) latest.set(e.alert.id, structuredClone(e.alert));
-  return [...latest.values()].filter((a) => a.state !== 'closed');
-}
 
 describe('the closed loop of an alert', () => {
   it('goes raised → acknowledged → dispatched → resolved → closed, each step logged with actor and note', () => {
@@ -90,25 +68,65 @@ describe('the closed loop of an alert', () => {
     const { m } = manager();
     m.onSignal(sig('red'));
     const id = m.list()[0]!.id;
-    const status = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as AlertError).status;
-      }
-      return 200;
-    };
-    expect(status(() => m.close(id, 'a'))).toBe(409); // not resolved yet
+    expect(statusOf(() => m.close(id, 'a'))).toBe(409); // not resolved yet
     m.dispatch(id, 'a', 'unit');
-    expect(status(() => m.acknowledge(id, 'a'))).toBe(409);
-    expect(status(() => m.dispatch(id, 'a', 'unit'))).toBe(409);
+    expect(statusOf(() => m.acknowledge(id, 'a'))).toBe(409);
+    expect(statusOf(() => m.dispatch(id, 'a', 'unit'))).toBe(409);
     m.resolve(id, 'a', 'done');
-    expect(status(() => m.dispatch(id, 'a', 'unit'))).toBe(409);
-    expect(status(() => m.resolve(id, 'a', 'again'))).toBe(409);
+    expect(statusOf(() => m.dispatch(id, 'a', 'unit'))).toBe(409);
+    expect(statusOf(() => m.resolve(id, 'a', 'again'))).toBe(409);
     m.close(id, 'a');
-    expect(status(() => m.close(id, 'a'))).toBe(409);
-    expect(status(() => m.dispatch('nope', 'a', 'unit'))).toBe(404);
-    expect(status(() => m.close('nope', 'a'))).toBe(404);
+    expect(statusOf(() => m.close(id, 'a'))).toBe(409);
+    expect(statusOf(() => m.dispatch('nope', 'a', 'unit'))).toBe(404);
+    expect(statusOf(() => m.close('nope', 'a'))).toBe(404);
+  });
+
+  it('refuses every action the loop forbids from each state with 409, and leaves the alert as it was', () => {
+    // Written out, not read from core's table: changing the loop must change this test too.
+    const allowed: Record<AlertState, Partial<Record<AlertCommand, AlertState>>> = {
+      raised: { acknowledge: 'acknowledged', dispatch: 'dispatched', resolve: 'resolved' },
+      acknowledged: { dispatch: 'dispatched', resolve: 'resolved' },
+      dispatched: { resolve: 'resolved' },
+      resolved: { close: 'closed' },
+      closed: {},
+    };
+    const path: Record<AlertState, AlertCommand[]> = {
+      raised: [],
+      acknowledged: ['acknowledge'],
+      dispatched: ['acknowledge', 'dispatch'],
+      resolved: ['resolve'],
+      closed: ['resolve', 'close'],
+    };
+    const step: Record<AlertCommand, (m: AlertManager, id: string) => Alert> = {
+      acknowledge: (m, id) => m.acknowledge(id, 'a'),
+      dispatch: (m, id) => m.dispatch(id, 'a', '燃气公司'),
+      resolve: (m, id) => m.resolve(id, 'a', '已处置'),
+      close: (m, id) => m.close(id, 'a'),
+    };
+    const alertIn = (state: AlertState) => {
+      const { m } = manager();
+      m.onSignal(sig('red'));
+      const id = m.list()[0]!.id;
+      for (const c of path[state]) step[c](m, id);
+      expect(m.get(id)!.state).toBe(state);
+      return { m, id };
+    };
+    for (const state of ALERT_STATES) {
+      for (const c of ALERT_COMMANDS) {
+        const { m, id } = alertIn(state);
+        const to = allowed[state][c];
+        if (to) {
+          expect(step[c](m, id).state, `${c} from ${state}`).toBe(to);
+          continue;
+        }
+        expect(statusOf(() => step[c](m, id)), `${c} from ${state}`).toBe(409);
+        expect(m.get(id)!.state).toBe(state);
+      }
+    }
+    const dispatched = alertIn('dispatched');
+    expect(() => step.acknowledge(dispatched.m, dispatched.id)).toThrowError(`alert ${dispatched.id} is already dispatched; acknowledge starts from raised`);
+    const raised = alertIn('raised');
+    expect(() => step.close(raised.m, raised.id)).toThrowError(`alert ${raised.id} is raised; close starts from resolved`);
   });
 
   it('keys a site-level alert by site and rule, whichever device of the site signals', () => {
@@ -206,12 +224,12 @@ describe('escalation', () => {
 
   it('keeps the deadline across a rebuild from the log: 3 minutes before a restart, 2 after', () => {
     const clock = { t: T0 };
-    const before = manager({ now: clock });
+    const before = manager({ clock });
     before.m.onSignal(sig('red'));
     clock.t += 3 * MIN;
     before.m.tick();
     // The process dies; a new one rebuilds from the log at the same clock.
-    const after = manager({ now: clock, restore: rebuilt(before.entries) });
+    const after = manager({ clock, restore: rebuilt(before.entries) });
     clock.t += 2 * MIN - 1;
     after.m.tick();
     expect(after.m.list()[0]!.escalations).toBe(0);
@@ -219,7 +237,7 @@ describe('escalation', () => {
     after.m.tick();
     expect(after.m.list()[0]).toMatchObject({ escalations: 1, escalatedAt: T0 + 5 * MIN });
     // A second restart after the escalation: the next one is 5 minutes after it, not after raising.
-    const again = manager({ now: clock, restore: rebuilt(after.entries) });
+    const again = manager({ clock, restore: rebuilt(after.entries) });
     clock.t += 5 * MIN - 1;
     again.m.tick();
     expect(again.m.list()[0]!.escalations).toBe(1);
@@ -230,10 +248,10 @@ describe('escalation', () => {
 
   it('escalates at once after a restart that outlasted the deadline, once', () => {
     const clock = { t: T0 };
-    const before = manager({ now: clock });
+    const before = manager({ clock });
     before.m.onSignal(sig('red'));
     clock.t += 30 * MIN;
-    const after = manager({ now: clock, restore: rebuilt(before.entries) });
+    const after = manager({ clock, restore: rebuilt(before.entries) });
     after.m.tick();
     after.m.tick();
     expect(after.m.list()[0]!.escalations).toBe(1);
@@ -260,7 +278,7 @@ describe('silences and flapping', () => {
     const silences: SilenceMatcher = { match: (a, at) => (a.site === 'site-a' && at < T0 + 60 * MIN ? { id: 's-1' } : undefined) };
     const { m, changes, advance } = manager({ silences });
     m.onSignal(sig('red'));
-    expect(m.list()[0]).toMatchObject({ silenced: true, silenceReason: 's-1' });
+    expect(m.list()[0]!.silence).toEqual({ kind: 'maintenance', id: 's-1' });
     advance(30 * MIN);
     m.tick();
     expect(m.list()[0]!.escalations).toBe(0);
@@ -282,15 +300,14 @@ describe('silences and flapping', () => {
     }
     const open = m.list({ state: 'open' });
     expect(open).toHaveLength(1);
-    expect(open[0]).toMatchObject({ silenced: true, silenceReason: 'flapping' });
+    expect(open[0]!.silence).toEqual({ kind: 'flapping' });
     expect(changes.filter((c) => c.notify === 'raised')).toHaveLength(2);
     advance(9 * MIN);
     m.tick();
-    expect(m.list({ state: 'open' })[0]!.silenced).toBe(true);
+    expect(m.list({ state: 'open' })[0]!.silence).toEqual({ kind: 'flapping' });
     advance(2 * MIN);
     m.tick();
-    expect(m.list({ state: 'open' })[0]).toMatchObject({ silenced: false });
-    expect(m.list({ state: 'open' })[0]!.silenceReason).toBeUndefined();
+    expect(m.list({ state: 'open' })[0]!.silence).toBeUndefined();
   });
 
   it('counts clear and re-breach of a red alert that stays open as flapping too', () => {
@@ -302,7 +319,57 @@ describe('silences and flapping', () => {
       advance(1000);
       m.onSignal(sig('red'));
     }
-    expect(m.list()[0]).toMatchObject({ silenced: true, silenceReason: 'flapping', count: 4 });
+    expect(m.list()[0]).toMatchObject({ silence: { kind: 'flapping' }, count: 4 });
+  });
+});
+
+describe('alerts logged before the silence tag', () => {
+  /** An alert as the log kept it then (`silenced`, `silenceReason`), read back through the schema as a restart reads it. */
+  const logged = (old: { silenced?: boolean; silenceReason?: string }, over: Partial<Alert> = {}): Alert => {
+    const json = JSON.stringify({
+      id: 'old-1', device: 'gas-1', tenant: 'qx-gas', kind: 'gas', name: gas.name, town: gas.town, lon: 113, lat: 23.7,
+      rule: 'ch4_high', ruleType: 'threshold', level: 'orange', state: 'raised', metric: 'ch4', value: 30, threshold: 25,
+      count: 1, raisedAt: T0, updatedAt: T0, clearedAt: null, escalations: 0, ...over, ...old,
+    });
+    return alertSchema.parse(JSON.parse(json), 'logged alert');
+  };
+
+  it('restores one raised inside a maintenance silence as silenced by it: no notification, no escalation while it lasts', () => {
+    const silences: SilenceMatcher = { match: (a, at) => (a.site === 'site-a' && at < T0 + 60 * MIN ? { id: 's-1' } : undefined) };
+    const { m, changes, advance } = manager({ silences, restore: [logged({ silenced: true, silenceReason: 's-1' })] });
+    const a = m.get('old-1')!;
+    expect(a.silence).toEqual({ kind: 'maintenance', id: 's-1' });
+    expect(Object.keys(a)).not.toContain('silenced');
+    expect(Object.keys(a)).not.toContain('silenceReason');
+    advance(30 * MIN);
+    m.tick();
+    m.onSignal(sig('red')); // an upgrade of a silenced alert is recorded, not notified
+    expect(m.get('old-1')).toMatchObject({ level: 'red', escalations: 0 });
+    expect(changes.filter((c) => c.notify || c.action === 'escalated')).toEqual([]);
+  });
+
+  it('restores a flapping one as flapping, and one whose flapping had settled as not silenced', () => {
+    const { m } = manager({
+      restore: [logged({ silenced: true, silenceReason: 'flapping' }), logged({ silenced: false }, { id: 'old-2', rule: 'ch4_other' })],
+    });
+    expect(m.get('old-1')!.silence).toEqual({ kind: 'flapping' });
+    expect(m.get('old-2')!.silence).toBeUndefined();
+    expect(Object.keys(m.get('old-2')!)).not.toContain('silenced');
+  });
+
+  it('restores a device alert folded into its site alert as correlated with the site its device stands at; the site alert alone escalates', () => {
+    const siteAlert = logged({}, { id: 'old-site', rule: 'gas_spread', ruleType: 'correlation', site: 'site-a', level: 'red' });
+    const { m, changes, advance } = manager({ restore: [siteAlert, logged({ silenced: true, silenceReason: 'correlated' }, { device: 'gas-2', level: 'red' })] });
+    expect(m.get('old-1')!.silence).toEqual({ kind: 'correlated', site: 'site-a' });
+    advance(6 * MIN);
+    m.tick();
+    expect(changes.filter((c) => c.action === 'escalated').map((c) => c.alert.id)).toEqual(['old-site']);
+  });
+
+  it('restores a correlated one whose device stands at no site (any more) as not silenced', () => {
+    const { site: _site, ...alone } = gas;
+    const { m } = alertHarness({ devices: [alone], restore: [logged({ silenced: true, silenceReason: 'correlated' })] });
+    expect(m.get('old-1')!.silence).toBeUndefined();
   });
 });
 

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Device, Signal } from '@lifeline/core';
-import { AlertError, AlertManager, type AlertChange, type AlertLogEntry } from '../../../server/src/index.js';
+import { AlertError } from '../../../server/src/index.js';
+import { alertHarness, T0 } from '../../support/alert-harness.js';
 
-const T0 = 1_795_000_000_000;
 const gas: Device = { id: 'gas-1', tenant: 'qx-gas', kind: 'gas', name: '太和镇某酒家 厨房燃气探测器', town: '太和镇', lon: 113, lat: 23.7 };
 
-function manager() {
-  const entries: AlertLogEntry[] = [];
-  const changes: AlertChange[] = [];
-  let now = T0;
-  const m = new AlertManager({
-    lookup: (id) => (id === gas.id ? gas : undefined),
-    log: { append: (e) => entries.push(e), flush: async () => {} },
-    onChange: (c) => changes.push({ ...c, alert: { ...c.alert } }),
-    now: () => now,
-  });
-  return { m, entries, changes, advance: (ms: number) => (now += ms) };
-}
+const manager = () => alertHarness({ devices: [gas] });
 
 const gasSignal = (level: Signal['level'], value: number, threshold?: number): Signal => ({
   device: 'gas-1',
@@ -85,7 +74,7 @@ describe('alert manager', () => {
     m.acknowledge(id, 'a');
     expect(() => m.acknowledge(id, 'a')).toThrow(AlertError);
     m.resolve(id, 'a', 'done');
-    expect(() => m.resolve(id, 'a', 'again')).toThrowError(/already resolved/);
+    expect(() => m.resolve(id, 'a', 'again')).toThrowError(`alert ${id} is already resolved; resolve starts from raised or acknowledged or dispatched`);
     expect(() => m.acknowledge('nope', 'a')).toThrowError(/no alert/);
   });
 
