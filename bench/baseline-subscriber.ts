@@ -4,13 +4,14 @@
  *   node --import tsx bench/baseline-subscriber.ts <mqttUrl> <influxUrl> <db>
  */
 import mqtt from 'mqtt';
+import { ensureDatabase } from '@lifeline/core/node';
 
 const [url, influx, db] = process.argv.slice(2) as [string, string, string];
 const BATCH = 5000;
 let lines: string[] = [];
 let inFlight = 0;
 
-await fetch(`${influx}/query?q=${encodeURIComponent(`CREATE DATABASE "${db}"`)}`, { method: 'POST' });
+await ensureDatabase({ url: influx, db });
 
 function flush(): void {
   if (!lines.length) return;

@@ -227,8 +227,8 @@ export class Ingest {
     return t;
   }
 
-  private async waitForWriter(high: number): Promise<void> {
-    const low = high / 2;
-    while (this.opts.writer.stats.buffered > low) await new Promise((r) => setTimeout(r, 20));
+  /** Held acks go out again once the writer has drained to half the high-water mark: woken by the writer, not polled. */
+  private waitForWriter(high: number): Promise<void> {
+    return this.opts.writer.whenBelow(high / 2);
   }
 }

@@ -1,13 +1,11 @@
+import { backoff } from './backoff.js';
+import { ensureDatabase, influxHeaders, type InfluxTarget } from './influx-client.js';
 import { logger } from './logger.js';
 
 const log = logger('influx-writer');
 
-export interface InfluxTarget {
-  url: string;
-  db: string;
-  username?: string;
-  password?: string;
-}
+/** Spread of the retry delays, so that writers failing together do not retry together. */
+const RETRY_JITTER = 0.2;
 
 export interface WriterOptions extends InfluxTarget {
   batchSize: number;
@@ -34,10 +32,6 @@ export interface WriterStats {
 
 class RetryableError extends Error {}
 
-export function authParams(t: InfluxTarget): string {
-  return t.username ? `&u=${encodeURIComponent(t.username)}&p=${encodeURIComponent(t.password ?? '')}` : '';
-}
-
 /**
  * Batches line-protocol lines and writes them to InfluxDB's v1 `/write`:
  * flushed when a batch fills or `flushMs` after its first line, at most
@@ -58,7 +52,10 @@ export class InfluxWriter {
   private attempts = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /** `whenBelow` callers by threshold: one promise per threshold however many wait on it. */
+  private readonly belowWaiters = new Map<number, { promise: Promise<void>; resolve: () => void }>();
   private readonly writeUrl: string;
+  private readonly headers: Record<string, string>;
   readonly stats: WriterStats = {
     written: 0,
     rejected: 0,
@@ -70,7 +67,8 @@ export class InfluxWriter {
   };
 
   constructor(private readonly opts: WriterOptions) {
-    this.writeUrl = `${opts.url}/write?db=${encodeURIComponent(opts.db)}&precision=ms${authParams(opts)}`;
+    this.writeUrl = `${opts.url}/write?db=${encodeURIComponent(opts.db)}&precision=ms`;
+    this.headers = influxHeaders(opts, { 'content-type': 'text/plain; charset=utf-8' });
   }
 
   write(line: string): void {
@@ -108,11 +106,30 @@ export class InfluxWriter {
     });
   }
 
+  /**
+   * Resolves once fewer than `lines` are buffered (waiting to be sent or
+   * retried), from the writer's own drain path: the way to hold a producer at
+   * a high-water mark and let it go at a low one without polling. Also
+   * resolves at `close()`, since nothing drains after it.
+   */
+  whenBelow(lines: number): Promise<void> {
+    if (this.closed || this.stats.buffered < lines) return Promise.resolve();
+    let w = this.belowWaiters.get(lines);
+    if (!w) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.belowWaiters.set(lines, (w = { promise, resolve }));
+    }
+    return w.promise;
+  }
+
   async close(timeoutMs = 30_000): Promise<void> {
     await this.drain(timeoutMs);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const w of this.belowWaiters.values()) w.resolve();
+    this.belowWaiters.clear();
   }
 
   private isIdle(): boolean {
@@ -140,7 +157,17 @@ export class InfluxWriter {
       this.stats.dropped += oldest.length;
       log.error({ lines: oldest.length, dropped: this.stats.dropped }, 'write buffer full: dropped the oldest batch');
     }
+    this.setBuffered();
+  }
+
+  private setBuffered(): void {
     this.stats.buffered = this.queuedLines;
+    if (this.belowWaiters.size === 0) return;
+    for (const [lines, w] of this.belowWaiters) {
+      if (this.queuedLines >= lines) continue;
+      this.belowWaiters.delete(lines);
+      w.resolve();
+    }
   }
 
   private pump(): void {
@@ -157,7 +184,7 @@ export class InfluxWriter {
     while (this.inFlight < this.opts.concurrency && this.queue.length > 0) {
       const batch = this.queue.shift()!;
       this.queuedLines -= batch.length;
-      this.stats.buffered = this.queuedLines;
+      this.setBuffered();
       this.inFlight++;
       void this.send(batch).finally(() => {
         this.inFlight--;
@@ -184,8 +211,7 @@ export class InfluxWriter {
       if (err instanceof RetryableError || !(err instanceof HttpRefusal)) {
         this.attempts++;
         this.stats.retries++;
-        const base = Math.min(this.opts.maxRetryMs ?? 10_000, (this.opts.minRetryMs ?? 200) * 2 ** (this.attempts - 1));
-        this.retryAt = Date.now() + base * (0.8 + Math.random() * 0.4);
+        this.retryAt = Date.now() + backoff(this.attempts, { baseMs: this.opts.minRetryMs ?? 200, maxMs: this.opts.maxRetryMs ?? 10_000, jitter: RETRY_JITTER });
         // Back at the front so order is kept; the bound still applies.
         this.queue.unshift(batch);
         this.queuedLines += batch.length;
@@ -199,7 +225,7 @@ export class InfluxWriter {
         const mid = Math.ceil(batch.length / 2);
         this.queue.unshift(batch.slice(0, mid), batch.slice(mid));
         this.queuedLines += batch.length;
-        this.stats.buffered = this.queuedLines;
+        this.setBuffered();
       } else {
         this.stats.rejected++;
         log.error({ err: message, line: batch[0]!.slice(0, 200) }, 'InfluxDB refused a line (not retried)');
@@ -213,7 +239,7 @@ export class InfluxWriter {
       res = await fetch(this.writeUrl, {
         method: 'POST',
         body,
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        headers: this.headers,
         signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 15_000),
       });
     } catch (err) {
@@ -225,6 +251,8 @@ export class InfluxWriter {
     }
     const text = (await res.text()).slice(0, 500);
     if (res.status === 429 || res.status >= 500) throw new RetryableError(`InfluxDB ${res.status}: ${text}`);
+    // Wrong or missing credentials are a configuration error, not bad data: hold the lines and retry until fixed.
+    if (res.status === 401 || res.status === 403) throw new RetryableError(`InfluxDB ${res.status}: ${text} (check INFLUX_USERNAME/INFLUX_PASSWORD)`);
     if (res.status === 404 && text.includes('database not found')) {
       // An InfluxDB restarted on empty storage: not bad data. Create the database and retry.
       await ensureDatabase(this.opts).catch(() => undefined);
@@ -236,35 +264,3 @@ export class InfluxWriter {
 
 /** A 4xx: bad data, never retried as it is. */
 class HttpRefusal extends Error {}
-
-/** Creates the database if it does not exist (idempotent in InfluxDB 1.x). */
-export async function ensureDatabase(t: InfluxTarget): Promise<void> {
-  const q = encodeURIComponent(`CREATE DATABASE "${t.db.replace(/"/g, '\\"')}"`);
-  const res = await fetch(`${t.url}/query?q=${q}${authParams(t)}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (!res.ok || text.includes('"error"')) throw new Error(`could not create InfluxDB database ${t.db}: ${res.status} ${text.slice(0, 300)}`);
-}
-
-/** Runs InfluxQL and returns the series of the first statement. */
-export async function influxQuery(
-  t: InfluxTarget,
-  q: string,
-): Promise<{ name?: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[]> {
-  const res = await fetch(`${t.url}/query?db=${encodeURIComponent(t.db)}&epoch=ms&q=${encodeURIComponent(q)}${authParams(t)}`, {
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await res.json()) as { results?: { series?: never[]; error?: string }[]; error?: string };
-  if (!res.ok || body.error || body.results?.[0]?.error) {
-    throw new Error(`InfluxDB query failed: ${body.error ?? body.results?.[0]?.error ?? res.status}`);
-  }
-  return body.results?.[0]?.series ?? [];
-}
-
-export async function pingInflux(t: InfluxTarget): Promise<{ ok: boolean; detail?: string }> {
-  try {
-    const res = await fetch(`${t.url}/ping`, { signal: AbortSignal.timeout(2000) });
-    return res.status === 204 ? { ok: true, detail: res.headers.get('x-influxdb-version') ?? undefined } : { ok: false, detail: `ping ${res.status}` };
-  } catch (err) {
-    return { ok: false, detail: (err as Error).message };
-  }
-}

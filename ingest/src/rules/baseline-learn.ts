@@ -17,7 +17,8 @@ export async function learnBaselines(
   const out = new Map<string, WeekBaseline>();
   if (!meters.length) return out;
   const tenantOf = new Map(meters.map((d) => [d.id, d.tenant]));
-  const from = opts.now - opts.weeks * 7 * 24 * HOUR_MS;
+  // Whole milliseconds: InfluxQL reads `…ms` as an integer.
+  const from = Math.floor(opts.now - opts.weeks * 7 * 24 * HOUR_MS);
   const q =
     `SELECT mean("p_kw") FROM "telemetry" WHERE "kind" = 'power' AND time >= ${from}ms AND time < ${Math.floor(opts.now / HOUR_MS) * HOUR_MS}ms ` +
     `GROUP BY time(1h), "device"`;

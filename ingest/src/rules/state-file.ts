@@ -1,13 +1,13 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { logger } from '@lifeline/core/node';
+import { checkJson, logger, ruleStateSnapshot, setAside, writeFileDurably } from '@lifeline/core/node';
 import type { RuleSnapshot } from './engine.js';
 
 const log = logger('rule-state');
 
 export const RULE_STATE_FILE = 'rule-state.json';
 
-/** Rule state on disk: written whole to a temp file and renamed, so a crash never leaves half a file. */
+/** Rule state on disk: written durably (temp file, fsync, rename), so a crash never leaves half a file. */
 export class RuleStateFile {
   readonly file: string;
 
@@ -15,7 +15,7 @@ export class RuleStateFile {
     this.file = path.join(dir, RULE_STATE_FILE);
   }
 
-  /** The saved snapshot, or null when there is none or it cannot be read (then rules start afresh). */
+  /** The saved snapshot, or null when there is none or it is not valid (then rules start afresh and the file is set aside). */
   load(): RuleSnapshot | null {
     let text: string;
     try {
@@ -23,20 +23,14 @@ export class RuleStateFile {
     } catch {
       return null;
     }
-    try {
-      const snap = JSON.parse(text) as RuleSnapshot;
-      if (snap?.version !== 1 || !Array.isArray(snap.state) || !Array.isArray(snap.lastSeen) || !Array.isArray(snap.offline)) throw new Error('not a version 1 snapshot');
-      return snap;
-    } catch (err) {
-      log.warn({ file: this.file, err }, 'rule state unreadable; starting afresh');
-      return null;
-    }
+    const r = checkJson(text, ruleStateSnapshot);
+    if (r.ok) return r.value;
+    log.warn({ file: this.file, errors: r.errors, keptAs: setAside(this.file) }, 'rule state is not valid; starting afresh (the file is kept for an operator)');
+    return null;
   }
 
   save(snap: RuleSnapshot): void {
     mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(snap));
-    renameSync(tmp, this.file);
+    writeFileDurably(this.file, JSON.stringify(snap));
   }
 }

@@ -1,5 +1,5 @@
 import { alertSchema, type Alert, type AlertAction, type TimelineEntry } from '@lifeline/core';
-import { influxQuery, logger, toLine, type InfluxTarget, type InfluxWriter } from '@lifeline/core/node';
+import { checkJson, influxQuery, influxString, logger, toLine, type InfluxTarget, type InfluxWriter } from '@lifeline/core/node';
 
 const log = logger('alert-log');
 
@@ -66,7 +66,7 @@ export async function rebuildActiveAlerts(target: InfluxTarget, days: number): P
   }
   const active: Alert[] = [];
   for (const [id, json] of latest) {
-    const r = alertSchema.check(safeParse(json));
+    const r = checkJson(json, alertSchema);
     if (!r.ok) {
       log.error({ id, errors: r.errors }, 'alert log entry is not a valid alert; skipped');
       continue;
@@ -78,7 +78,7 @@ export async function rebuildActiveAlerts(target: InfluxTarget, days: number): P
 
 /** Plain repeats in a timeline: at most one per this interval (level changes and notes always show). */
 const TIMELINE_UPDATE_EVERY_MS = 60_000;
-/** Alert ids are generated (`<base36 time>-<hex>`); anything else never reaches a query. */
+/** Alert ids are generated (`<base36 time>-<hex>`); anything else is not asked for (and what is asked for is quoted anyway). */
 const ALERT_ID = /^[a-z0-9-]{1,40}$/;
 
 /** Every logged change of one alert, oldest first, with repeats thinned. */
@@ -86,7 +86,7 @@ export async function readTimeline(target: InfluxTarget, id: string, days: numbe
   if (!ALERT_ID.test(id)) return [];
   const series = await influxQuery(
     target,
-    `SELECT "action", "actor", "note", "state", "level" FROM "alert_event" WHERE "alert_id" = '${id}' AND time > now() - ${days}d ORDER BY time ASC`,
+    `SELECT "action", "actor", "note", "state", "level" FROM "alert_event" WHERE "alert_id" = ${influxString(id)} AND time > now() - ${days}d ORDER BY time ASC`,
   );
   const rows: TimelineEntry[] = [];
   for (const s of series) {
@@ -115,12 +115,4 @@ export function thinUpdates(rows: TimelineEntry[]): TimelineEntry[] {
     out.push(e);
   });
   return out;
-}
-
-function safeParse(json: string): unknown {
-  try {
-    return JSON.parse(json);
-  } catch {
-    return null;
-  }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { silenceList, type Alert, type Silence, type SilenceInput } from '@lifeline/core';
-import { logger } from '@lifeline/core/node';
+import { checkJson, logger, setAside, writeFileDurably } from '@lifeline/core/node';
 import type { SilenceMatcher } from './alert-manager.js';
 
 const log = logger('silences');
@@ -10,8 +10,9 @@ const log = logger('silences');
 const KEEP_ENDED_MS = 30 * 24 * 3600_000;
 
 /**
- * Maintenance silences (维护屏蔽), kept in one JSON file rewritten atomically
- * (temp file, fsync, rename) on every change: they are few and change rarely.
+ * Maintenance silences (维护屏蔽), kept in one JSON file rewritten durably
+ * (temp file, fsync, rename, fsync of the directory) on every change: they
+ * are few and change rarely.
  */
 export class SilenceStore implements SilenceMatcher {
   private items: Silence[] = [];
@@ -21,9 +22,9 @@ export class SilenceStore implements SilenceMatcher {
     private readonly now: () => number = Date.now,
   ) {
     if (!existsSync(file)) return;
-    const r = silenceList.check(safeJson(readFileSync(file, 'utf8')));
+    const r = checkJson(readFileSync(file, 'utf8'), silenceList);
     if (r.ok) this.items = r.value;
-    else log.error({ file, errors: r.errors }, 'silence file is not valid; starting with none (the file is kept until the next change)');
+    else log.error({ file, errors: r.errors, keptAs: setAside(file) }, 'silence file is not valid; starting with none (the file is kept for an operator)');
     this.items = this.items.filter((s) => s.to > this.now() - KEEP_ENDED_MS);
   }
 
@@ -80,26 +81,5 @@ export class SilenceStore implements SilenceMatcher {
 
   private save(): void {
     writeFileDurably(this.file, JSON.stringify(this.items, null, 1));
-  }
-}
-
-/** Writes a whole file so that a crash leaves either the old or the new content. */
-export function writeFileDurably(file: string, content: string): void {
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
   }
 }

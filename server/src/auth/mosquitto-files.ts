@@ -18,10 +18,10 @@
  * - Retain cannot be limited per topic: a device may retain its telemetry
  *   (one message per topic, so bounded); the embedded broker refuses it.
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CHANNELS, ID_PATTERN, deviceTopic } from '@lifeline/core';
+import { writeFileDurably } from '@lifeline/core/node';
 import { hashDeviceSecret, verifyDeviceSecret } from '../store/secrets.js';
 import type { DeviceCredential } from '../store/types.js';
 
@@ -114,10 +114,10 @@ export function writeMosquittoAuth(dir: string, input: MosquittoAuthInput): Mosq
       chmodSync(file, 0o600);
       continue;
     }
-    writeSecretFile(file, content);
+    // 0600 from the first byte: the secret hashes are never readable by others, not even for a moment.
+    writeFileDurably(file, content, { mode: 0o600 });
     changed = true;
   }
-  if (changed) fsyncDir(dir);
   return { passwdFile, aclFile, written: r.written, skipped: r.skipped, changed };
 }
 
@@ -163,35 +163,5 @@ function readOrNull(file: string): string | null {
     return readFileSync(file, 'utf8');
   } catch {
     return null;
-  }
-}
-
-/**
- * Like writeFileDurably (alerts/silences.ts), but the temp file is created
- * 0600 with O_EXCL, so the secret hashes are never readable by others, not
- * even for a moment, and a stale or planted temp file is not reused.
- */
-function writeSecretFile(file: string, content: string): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    const bytes = Buffer.from(content, 'utf8');
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

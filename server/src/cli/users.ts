@@ -4,11 +4,10 @@
  * in the PostgreSQL of DATABASE_URL (the same environment as `npm start`).
  * Passwords are read from standard input (one line), never from arguments.
  */
-import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { CREDENTIALS_FILE_VERSION, credentialsFileSchema, newUserBody, ROLES, type CredentialsFile, type Role } from '@lifeline/core';
-import { ConfigError, loadConfig, loadRegistry, setLogLevel, type Config, type LoadedRegistry } from '@lifeline/core/node';
+import { ConfigError, loadConfig, loadRegistry, setLogLevel, writeFileDurably, type Config, type LoadedRegistry } from '@lifeline/core/node';
 import { apiKeyProblems, ingestUsername, planCredential, userProblems, type CredentialPlan } from '../auth/accounts.js';
 import { syncMosquittoFiles } from '../auth/broker-auth.js';
 import { openStore } from '../store/open-store.js';
@@ -210,10 +209,7 @@ function emitSecrets(plans: CredentialPlan[], secrets: Map<string, string>, out:
     process.stdout.write(text);
     return;
   }
-  const tmp = `${out}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, out);
+  writeFileDurably(out, text, { mode: 0o600 });
   console.log(`issued ${plans.length} credential(s); secrets written to ${out} (mode 0600)`);
 }
 

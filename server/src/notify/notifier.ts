@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Alert, NotifyChannel, NotifyReason } from '@lifeline/core';
-import { logger } from '@lifeline/core/node';
+import { backoff, logger } from '@lifeline/core/node';
 import type { AlertChange } from '../alerts/alert-manager.js';
 import { renderMessage } from './formats.js';
 import type { Outbox, OutboxItem } from './outbox.js';
@@ -29,6 +29,8 @@ export interface NotifierOptions {
 }
 
 const DEFAULT_RETRY: RetryOptions = { baseMs: 1000, maxMs: 5 * 60_000, maxAttempts: 12 };
+/** Spread of the retry delays, so that messages failing together do not retry together. */
+const RETRY_JITTER = 0.2;
 const POLL_MS = 500;
 const REQUEST_TIMEOUT_MS = 10_000;
 const CONCURRENCY = 4;
@@ -130,9 +132,9 @@ export class Notifier {
       log.error({ id: item.id, alert: item.alertId, channel: item.channel, attempts, error: outcome.error }, 'notification given up');
       return;
     }
-    const backoff = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
-    this.opts.outbox.set(item.id, { attempts, nextAt: now + Math.round(backoff), lastError: outcome.error });
-    log.warn({ id: item.id, channel: item.channel, attempts, retryInMs: Math.round(backoff), error: outcome.error }, 'notification failed; will retry');
+    const retryInMs = backoff(attempts, { baseMs: this.retry.baseMs, maxMs: this.retry.maxMs, jitter: RETRY_JITTER });
+    this.opts.outbox.set(item.id, { attempts, nextAt: now + retryInMs, lastError: outcome.error });
+    log.warn({ id: item.id, channel: item.channel, attempts, retryInMs, error: outcome.error }, 'notification failed; will retry');
   }
 }
 

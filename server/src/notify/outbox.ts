@@ -1,31 +1,25 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import type { NotificationView } from '@lifeline/core';
-import { logger } from '@lifeline/core/node';
-import { writeFileDurably } from '../alerts/silences.js';
+import { appendDurably, checkJson, logger, outboxRecord, writeFileDurably, type OutboxItem, type OutboxPatch, type OutboxRecord } from '@lifeline/core/node';
+
+export type { OutboxItem } from '@lifeline/core/node';
 
 const log = logger('outbox');
-
-/** A message waiting to go out, or gone: what the API shows plus where and what to post. */
-export interface OutboxItem extends NotificationView {
-  url: string;
-  body: unknown;
-}
-
-type Record_ =
-  | { op: 'add'; item: OutboxItem }
-  | { op: 'set'; id: string; patch: Partial<Pick<OutboxItem, 'status' | 'attempts' | 'nextAt' | 'doneAt' | 'lastError'>> };
 
 /** Finished messages kept (in memory and across compaction) for `GET /api/notifications`. */
 const KEEP_FINISHED = 1000;
 /** The file is compacted when it has grown this much since the last compaction. */
 const COMPACT_BYTES = 8 * 1024 * 1024;
+/** Bad lines whose reason is logged at load; the rest are counted. */
+const BAD_LINES_LOGGED = 5;
 
 /**
  * The notification outbox: an append-only JSON-lines file in the data dir,
  * fsynced on every append, folded and compacted at start-up (and when it grows
  * large). A message is in the file before anyone tries to send it, so a crash
  * between enqueue and delivery loses nothing: it is sent after the restart (at
- * least once). A torn last line from a crash is skipped.
+ * least once). Each line is checked against its schema when loaded: a line
+ * torn by a crash, or one that is not a record, is skipped and logged.
  */
 export class Outbox {
   private readonly items = new Map<string, OutboxItem>();
@@ -44,7 +38,7 @@ export class Outbox {
     this.append(items.map((item) => ({ op: 'add', item })));
   }
 
-  set(id: string, patch: Extract<Record_, { op: 'set' }>['patch']): void {
+  set(id: string, patch: OutboxPatch): void {
     const item = this.items.get(id);
     if (!item) return;
     Object.assign(item, patch);
@@ -78,22 +72,25 @@ export class Outbox {
 
   private load(): void {
     let bad = 0;
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      let r: Record_;
-      try {
-        r = JSON.parse(line) as Record_;
-      } catch {
-        bad++; // a line torn by a crash mid-write
-        continue;
-      }
-      if (r.op === 'add' && r.item?.id) this.items.set(r.item.id, r.item);
-      else if (r.op === 'set') {
-        const item = this.items.get(r.id);
-        if (item) Object.assign(item, r.patch);
-      }
-    }
-    if (bad) log.warn({ file: this.file, bad }, 'skipped unreadable outbox lines (torn by a crash)');
+    const reasons: string[] = [];
+    readFileSync(this.file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (!line.trim()) return;
+        const r = checkJson(line, outboxRecord);
+        if (!r.ok) {
+          // Most often the last line, torn by a crash mid-write.
+          if (++bad <= BAD_LINES_LOGGED) reasons.push(`line ${i + 1}: ${r.errors.join('; ')}`);
+          return;
+        }
+        const rec = r.value;
+        if (rec.op === 'add') this.items.set(rec.item.id, rec.item);
+        else {
+          const item = this.items.get(rec.id);
+          if (item) Object.assign(item, rec.patch);
+        }
+      });
+    if (bad) log.warn({ file: this.file, bad, reasons }, 'skipped outbox lines that are not valid records (a line torn by a crash, or edited)');
     const s = this.stats;
     if (s.pending) log.info({ pending: s.pending }, 'undelivered notifications resume from the outbox');
   }
@@ -102,7 +99,7 @@ export class Outbox {
   private compact(): void {
     this.trimFinished();
     if (this.fd !== null) closeSync(this.fd);
-    const lines = [...this.items.values()].map((item) => JSON.stringify({ op: 'add', item } satisfies Record_));
+    const lines = [...this.items.values()].map((item) => JSON.stringify({ op: 'add', item } satisfies OutboxRecord));
     writeFileDurably(this.file, lines.length ? `${lines.join('\n')}\n` : '');
     this.fd = openSync(this.file, 'a');
     this.written = 0;
@@ -115,12 +112,9 @@ export class Outbox {
     for (const i of finished.slice(0, finished.length - KEEP_FINISHED)) this.items.delete(i.id);
   }
 
-  private append(records: Record_[]): void {
+  private append(records: OutboxRecord[]): void {
     if (this.fd === null) throw new Error('outbox is closed');
-    const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    writeSync(this.fd, text);
-    fsyncSync(this.fd);
-    this.written += text.length;
+    this.written += appendDurably(this.fd, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     if (this.written > COMPACT_BYTES) this.compact();
   }
 }
