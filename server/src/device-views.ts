@@ -1,4 +1,4 @@
-import type { Device, DevicePatch, DeviceView, Level } from '@lifeline/core';
+import { effectiveRules, type Device, type DevicePatch, type DeviceView, type Level, type RuleBound } from '@lifeline/core';
 import type { Ingest } from '@lifeline/ingest';
 import type { AlertManager } from './alerts/alert-manager.js';
 
@@ -6,7 +6,7 @@ import type { AlertManager } from './alerts/alert-manager.js';
 export class DeviceViews {
   constructor(
     private readonly devices: Map<string, Device>,
-    private readonly ingest: Ingest,
+    private readonly ingest: Pick<Ingest, 'rules' | 'latest'>,
     private readonly alerts: AlertManager,
   ) {}
 
@@ -21,6 +21,21 @@ export class DeviceViews {
   get(id: string): DeviceView | undefined {
     const d = this.devices.get(id);
     return d && this.view(d, this.alerts.worstLevel(id));
+  }
+
+  /**
+   * The device's threshold bounds as the rule engine runs them now: the rules
+   * it was last given (a reloaded rules file included) with the device's
+   * registry override, by the one merge the engine uses (`effectiveRules`).
+   */
+  bounds(id: string): RuleBound[] | undefined {
+    const d = this.devices.get(id);
+    if (!d) return undefined;
+    const out: RuleBound[] = [];
+    for (const r of effectiveRules(d, this.ingest.rules.currentRules)) {
+      if (r.type === 'threshold') out.push({ rule: r.id, metric: r.metric, direction: r.direction, levels: { ...r.levels } });
+    }
+    return out;
   }
 
   patch(id: string): DevicePatch | undefined {

@@ -1,5 +1,5 @@
-import { InfluxDB, escape } from 'influx';
-import type { DeviceHistory, HistoryPoint } from '@lifeline/core';
+import type { DeviceReadings, HistoryPoint } from '@lifeline/core';
+import { influxQuery, influxString, type InfluxTarget } from '@lifeline/core/node';
 
 /** Bucket sizes people read easily; the smallest that gives at most the wanted points. */
 const BUCKETS_S = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400];
@@ -11,39 +11,35 @@ export function bucketFor(minutes: number, points: number): number {
 
 /** Downsampled telemetry of one device from InfluxDB (mean per bucket). */
 export class HistoryReader {
-  private readonly influx: InfluxDB;
+  private readonly target: InfluxTarget;
 
-  constructor(url: string, database: string, username?: string, password?: string) {
-    const u = new URL(url);
-    this.influx = new InfluxDB({
-      host: u.hostname,
-      port: Number(u.port) || (u.protocol === 'https:' ? 443 : 8086),
-      protocol: u.protocol === 'https:' ? 'https' : 'http',
-      database,
-      username: username || undefined,
-      password: password || undefined,
-    });
+  constructor(url: string, db: string, username?: string, password?: string) {
+    this.target = { url, db, username: username || undefined, password: password || undefined };
   }
 
-  async read(device: string, minutes: number, points: number, now = Date.now()): Promise<DeviceHistory> {
+  async read(device: string, minutes: number, points: number, now = Date.now()): Promise<DeviceReadings> {
+    if (!Number.isInteger(minutes) || minutes <= 0) throw new RangeError(`history window must be a whole number of minutes, not ${minutes}`);
     const bucketS = bucketFor(minutes, points);
-    const rows = await this.influx.query<Record<string, unknown>>(
-      `SELECT mean(*) FROM "telemetry" WHERE "device" = ${escape.stringLit(device)} AND time > now() - ${minutes}m GROUP BY time(${bucketS}s) fill(none)`,
-      { precision: 'ms' },
+    const series = await influxQuery(
+      this.target,
+      `SELECT mean(*) FROM "telemetry" WHERE "device" = ${influxString(device)} AND time > now() - ${minutes}m GROUP BY time(${bucketS}s) fill(none)`,
     );
     const metrics = new Set<string>();
     const out: HistoryPoint[] = [];
-    for (const row of rows) {
-      const p: HistoryPoint = { t: new Date(row.time as Date).getTime() };
-      for (const [k, v] of Object.entries(row)) {
-        if (!k.startsWith('mean_')) continue;
-        // mean(*) spans every field of the measurement; a metric this device never sent stays out.
-        if (typeof v !== 'number') continue;
-        const m = k.slice(5);
-        metrics.add(m);
-        p[m] = v;
+    for (const s of series) {
+      const it = s.columns.indexOf('time');
+      for (const row of s.values) {
+        const p: HistoryPoint = { t: Number(row[it]) };
+        s.columns.forEach((k, i) => {
+          const v = row[i];
+          // mean(*) spans every field of the measurement; a metric this device never sent stays out.
+          if (!k.startsWith('mean_') || typeof v !== 'number') return;
+          const m = k.slice(5);
+          metrics.add(m);
+          p[m] = v;
+        });
+        out.push(p);
       }
-      out.push(p);
     }
     return { device, from: now - minutes * 60_000, to: now, bucketS, metrics: [...metrics], points: out };
   }

@@ -1,6 +1,6 @@
 /** What an alert says happened, in the operator's language. */
-import { KINDS, type Alert } from '@lifeline/core';
-import { eventLabel, formatValue, metricLabel, ruleTypeLabel, t } from './i18n.js';
+import { thresholdText, type Alert } from '@lifeline/core';
+import { eventLabel, formatValue, getLang, metricLabel, ruleTypeLabel, t } from './i18n.js';
 
 /** The headline of a row: the site for site-level (correlation) alerts, else the device. */
 export function alertTitle(a: Alert): string {
@@ -10,27 +10,18 @@ export function alertTitle(a: Alert): string {
 export function describeAlert(a: Alert): string {
   if (a.ruleType === 'offline') return t('offlineWhat');
   if (a.ruleType === 'event') return a.event ? eventLabel(a.event) : a.rule;
-  const metric = a.metric ?? KINDS[a.kind]?.thresholds[a.rule]?.metric;
-  const kindOfRule = ruleTypeLabel(a.ruleType);
+  const metric = a.metric;
   if (a.ruleType !== 'threshold') {
     // Rules without a single boundary (rate, flatline, baseline, power, correlation) say what they are; `detail` says the rest.
-    const label = kindOfRule ?? a.rule;
+    const label = ruleTypeLabel(a.ruleType) ?? a.rule;
     if (!metric || a.value === undefined) return label;
     const m = metricLabel(a.kind, metric);
     return `${label} · ${m.label} ${formatValue(a.value)}${m.unit}`;
   }
   if (!metric) return a.rule;
+  // The bound and its direction are the running rule's, carried by the alert (registry overrides included).
   const { label, unit } = metricLabel(a.kind, metric);
-  const spec = KINDS[a.kind]?.thresholds[a.rule] ?? Object.values(KINDS[a.kind]?.thresholds ?? {}).find((s) => s.metric === metric);
-  const params = {
-    metric: label,
-    value: a.value === undefined ? '—' : formatValue(a.value),
-    unit,
-    threshold: a.threshold === undefined ? '—' : formatValue(a.threshold),
-  };
-  let text = t(spec?.direction === 'below' ? 'crossedBelow' : 'crossedAbove', params);
-  if (a.peak !== undefined && a.value !== undefined && a.peak !== a.value) text += ` · ${t('peak', { peak: formatValue(a.peak), unit })}`;
-  return text;
+  return thresholdText(a, getLang(), { metric: label, unit, num: formatValue });
 }
 
 /**

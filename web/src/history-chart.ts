@@ -1,9 +1,10 @@
 /**
  * A small SVG line chart of one device's recent history, drawn by hand (no chart
  * library to ship). One line per metric, each scaled to its own range; dashed
- * lines mark the kind's threshold bounds of the first metric in level colours.
+ * lines in level colours mark the first metric's bounds as the server's rules
+ * run for this device (rules file and registry override), sent with the history.
  */
-import { KINDS, LEVEL_COLORS, LEVELS, type DeviceKind } from '@lifeline/core';
+import { LEVEL_COLORS, LEVELS, type DeviceKind, type Level } from '@lifeline/core';
 import type { History } from './api.js';
 import { formatValue, metricLabel } from './i18n.js';
 
@@ -28,7 +29,9 @@ function hhmm(ms: number): string {
 
 /** Returns the chart, or null when the window holds no numeric point at all. */
 export function historyChart(history: History, kind: DeviceKind): SVGSVGElement | null {
-  const metrics = history.metrics.slice(0, MAX_METRICS);
+  // A metric with bounds goes first: the axis and the dashed lines are the first metric's.
+  const bounded = new Set(history.bounds.map((b) => b.metric));
+  const metrics = [...history.metrics].sort((a, b) => Number(bounded.has(b)) - Number(bounded.has(a))).slice(0, MAX_METRICS);
   const points = history.points;
   const hasData = metrics.some((m) => points.some((p) => typeof p[m] === 'number'));
   if (!hasData) return null;
@@ -47,13 +50,13 @@ export function historyChart(history: History, kind: DeviceKind): SVGSVGElement 
     let lo = Math.min(...vals);
     let hi = Math.max(...vals);
     // Show the nearest threshold bounds of the first metric so the line reads against them.
-    const bounds: { value: number; color: string }[] = [];
+    const bounds: { rule: string; level: Level; value: number }[] = [];
     if (i === 0) {
-      for (const spec of Object.values(KINDS[kind]?.thresholds ?? {})) {
-        if (spec.metric !== metric) continue;
+      for (const r of history.bounds) {
+        if (r.metric !== metric) continue;
         for (const level of LEVELS) {
-          const b = spec.levels[level];
-          if (b !== undefined) bounds.push({ value: b, color: LEVEL_COLORS[level] });
+          const b = r.levels[level];
+          if (b !== undefined) bounds.push({ rule: r.rule, level, value: b });
         }
       }
       const span = Math.max(hi - lo, Math.abs(hi) * 0.2, 1e-6);
@@ -72,7 +75,14 @@ export function historyChart(history: History, kind: DeviceKind): SVGSVGElement 
     if (i === 0) {
       for (const b of bounds) {
         if (b.value < lo || b.value > hi) continue;
-        svg.append(el('line', { x1: PAD.l, x2: W - PAD.r, y1: sy(b.value), y2: sy(b.value), stroke: b.color, 'stroke-dasharray': '3 3', 'stroke-width': 1, opacity: 0.8 }));
+        // The data attributes say which bound a line is, for support staff and the browser tests.
+        svg.append(
+          el('line', {
+            x1: PAD.l, x2: W - PAD.r, y1: sy(b.value), y2: sy(b.value),
+            stroke: LEVEL_COLORS[b.level], 'stroke-dasharray': '3 3', 'stroke-width': 1, opacity: 0.8,
+            class: 'bound', 'data-rule': b.rule, 'data-level': b.level, 'data-value': b.value,
+          }),
+        );
       }
       svg.append(el('text', { x: PAD.l - 3, y: PAD.t + 8, class: 'axis', 'text-anchor': 'end' }, formatValue(hi)));
       svg.append(el('text', { x: PAD.l - 3, y: plotB, class: 'axis', 'text-anchor': 'end' }, formatValue(lo)));

@@ -8,6 +8,7 @@ import {
   KINDS,
   LEVEL_LABELS,
   levelRank,
+  SYSTEM_ACTOR,
   type AlertAction,
   type AlertState,
   type DeadLetterCode,
@@ -49,9 +50,6 @@ const zh = {
   updatedAt: '更新',
   ackBy: '确认人',
   waiting: '已等待 {min} 分钟',
-  crossedAbove: '{metric} {value}{unit}，超过阈值 {threshold}{unit}',
-  crossedBelow: '{metric} {value}{unit}，低于阈值 {threshold}{unit}',
-  peak: '峰值 {peak}{unit}',
   offlineWhat: '设备离线（通信中断）',
   cleared: '已恢复',
   resolveTitle: '处置完成',
@@ -260,9 +258,6 @@ const en: Record<Key, string> = {
   updatedAt: 'Updated',
   ackBy: 'Ack by',
   waiting: 'waiting {min} min',
-  crossedAbove: '{metric} {value}{unit}, above threshold {threshold}{unit}',
-  crossedBelow: '{metric} {value}{unit}, below threshold {threshold}{unit}',
-  peak: 'peak {peak}{unit}',
   offlineWhat: 'Device offline (no messages)',
   cleared: 'Cleared',
   resolveTitle: 'Resolve alert',
@@ -599,7 +594,7 @@ const OUTCOME_KEYS: Record<string, Key> = { ok: 'outcomeOk', denied: 'outcomeDen
 export const outcomeLabel = (outcome: string): string => (OUTCOME_KEYS[outcome] ? t(OUTCOME_KEYS[outcome]) : outcome);
 
 /** Who took a step; the platform's own steps are signed `system`. */
-export const actorLabel = (actor: string): string => (actor === 'system' ? t('systemActor') : actor);
+export const actorLabel = (actor: string): string => (actor === SYSTEM_ACTOR ? t('systemActor') : actor);
 
 /** Full local date and time, for logs and timelines read days later. */
 export function formatDateTime(ms: number): string {

@@ -17,6 +17,24 @@ export type AlertAction = (typeof ALERT_ACTIONS)[number];
 
 const Ms = Type.Integer({ minimum: 0 });
 
+/**
+ * Why an alert is recorded but not notified: raised inside a maintenance
+ * silence (维护屏蔽, its id), flapping (lifted once it settles), or folded into
+ * the open site alert of its site (that alert notifies and escalates for it).
+ * Alerts logged before this tag carry `silenced`/`silenceReason` instead; see
+ * `upgradeLegacySilence`.
+ */
+export const AlertSilence = Type.Union([
+  Type.Object({ kind: Type.Literal('maintenance'), id: Type.String() }),
+  Type.Object({ kind: Type.Literal('flapping') }),
+  Type.Object({ kind: Type.Literal('correlated'), site: Type.String() }),
+]);
+export type AlertSilence = Static<typeof AlertSilence>;
+
+/** Which way a rule's bound is crossed: a reading at or above it (gas, load), or at or below it (pressure, battery). */
+export const DirectionSchema = Type.Union([Type.Literal('above'), Type.Literal('below')]);
+export type Direction = Static<typeof DirectionSchema>;
+
 export const Alert = Type.Object({
   id: Type.String(),
   device: Type.String(),
@@ -36,6 +54,8 @@ export const Alert = Type.Object({
   event: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)))),
   /** The boundary crossed for the current level (threshold rules). */
   threshold: Type.Optional(Type.Number()),
+  /** The way the rule's bound is crossed (threshold rules), as the rule that raised the alert says. */
+  direction: Type.Optional(DirectionSchema),
   value: Type.Optional(Type.Number()),
   peak: Type.Optional(Type.Number()),
   /** A rule's own explanation, e.g. how long and how far a reading was off. */
@@ -59,10 +79,8 @@ export const Alert = Type.Object({
   /** How many times the alert escalated, and when last. */
   escalations: Type.Optional(Type.Integer({ minimum: 0 })),
   escalatedAt: Type.Optional(Ms),
-  /** Raised inside a silence (maintenance) or while flapping: recorded, not notified. */
-  silenced: Type.Optional(Type.Boolean()),
-  /** Why it is silenced: `flapping`, or the id of the maintenance silence. */
-  silenceReason: Type.Optional(Type.String()),
+  /** Set while the alert is silenced: recorded, not notified (see `AlertSilence`). */
+  silence: Type.Optional(AlertSilence),
 });
 export type Alert = Static<typeof Alert>;
 export const alertSchema = validator(Alert);

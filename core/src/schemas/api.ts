@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { validator } from '../validate.js';
-import { DeviceKindSchema, LevelSchema } from './device.js';
-import { ALERT_STATES } from './alert.js';
+import { DeviceKindSchema, LevelSchema, LevelValues } from './device.js';
+import { ALERT_STATES, DirectionSchema } from './alert.js';
 
 export const Actor = Type.String({ minLength: 1, maxLength: 64 });
 export const Note = Type.String({ minLength: 1, maxLength: 500 });
@@ -75,32 +75,67 @@ export const DEAD_LETTER_CODES = [
   'bad_timestamp',
 ] as const;
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
+export const DeadLetterCodeSchema = Type.Union(DEAD_LETTER_CODES.map((c) => Type.Literal(c)));
 
-export interface DeadLetter {
-  at: number;
-  topic: string;
-  code: DeadLetterCode;
-  reason: string;
-  tenant?: string;
-  device?: string;
+/** A message ingest refused, and why. */
+export const DeadLetter = Type.Object({
+  at: Type.Integer({ minimum: 0 }),
+  topic: Type.String(),
+  code: DeadLetterCodeSchema,
+  reason: Type.String(),
+  tenant: Type.Optional(Type.String()),
+  device: Type.Optional(Type.String()),
   /** The first bytes of the payload as text, for the operator to see. */
-  payload: string;
-}
+  payload: Type.String(),
+});
+export type DeadLetter = Static<typeof DeadLetter>;
 
-export interface HistoryPoint {
-  t: number;
-  [metric: string]: number | null;
-}
+/** `GET /api/dead-letters`: refusals since start-up, in all and by code, and the newest of them. */
+export const DeadLetterList = Type.Object({
+  total: Type.Integer({ minimum: 0 }),
+  byCode: Type.Partial(Type.Record(DeadLetterCodeSchema, Type.Integer({ minimum: 0 }))),
+  items: Type.Array(DeadLetter),
+});
+export type DeadLetterList = Static<typeof DeadLetterList>;
 
-/** `GET /api/devices/:id/history`: means per bucket of `bucketS` seconds. */
-export interface DeviceHistory {
-  device: string;
-  from: number;
-  to: number;
-  bucketS: number;
-  metrics: string[];
-  points: HistoryPoint[];
-}
+/** One bucket: its start (`t`, ms) and each metric's mean in it (null where the device sent none). */
+export const HistoryPoint = Type.Intersect([
+  Type.Object({ t: Type.Integer() }),
+  Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()])),
+]);
+export type HistoryPoint = Static<typeof HistoryPoint>;
+
+/** A device's telemetry as the history reader gives it: means per bucket of `bucketS` seconds. */
+export const DeviceReadings = Type.Object({
+  device: Type.String(),
+  from: Type.Integer(),
+  to: Type.Integer(),
+  bucketS: Type.Integer({ minimum: 1 }),
+  metrics: Type.Array(Type.String()),
+  points: Type.Array(HistoryPoint),
+});
+export type DeviceReadings = Static<typeof DeviceReadings>;
+
+/**
+ * One bound-crossing (threshold) rule of a device as the rule engine runs it
+ * now: the rules file's rule with the device's registry override applied, so
+ * the chart draws the lines the alerts are raised at.
+ */
+export const RuleBound = Type.Object(
+  {
+    rule: Type.String(),
+    metric: Type.String(),
+    direction: DirectionSchema,
+    levels: LevelValues,
+  },
+  { additionalProperties: false },
+);
+export type RuleBound = Static<typeof RuleBound>;
+
+/** `GET /api/devices/:id/history`: the readings, and the device's bounds for the chart's lines. */
+export const DeviceHistory = Type.Composite([DeviceReadings, Type.Object({ bounds: Type.Array(RuleBound) })]);
+export type DeviceHistory = Static<typeof DeviceHistory>;
+export const deviceHistorySchema = validator(DeviceHistory);
 
 /** `GET /api/meta`. */
 export interface DistrictMeta {
@@ -194,19 +229,33 @@ export const notificationQuery = validator(NotificationQuery);
 export const NOTIFY_CHANNELS = ['webhook', 'wecom', 'dingtalk'] as const;
 export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
 /** Why a message was sent: a new alert, a higher level, or escalation to the supervisor (上级/带班领导). */
-export type NotifyReason = 'raised' | 'upgraded' | 'escalated';
+export const NOTIFY_REASONS = ['raised', 'upgraded', 'escalated'] as const;
+export type NotifyReason = (typeof NOTIFY_REASONS)[number];
+export const NOTIFY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type NotifyStatus = (typeof NOTIFY_STATUSES)[number];
+
+const Count = Type.Integer({ minimum: 0 });
 
 /** A message in the outbox, as `GET /api/notifications` shows it. */
-export interface NotificationView {
-  id: string;
-  alertId: string;
-  channel: NotifyChannel;
-  reason: NotifyReason;
-  level: string;
-  createdAt: number;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  nextAt?: number;
-  doneAt?: number;
-  lastError?: string;
-}
+export const NotificationView = Type.Object({
+  id: Type.String(),
+  alertId: Type.String(),
+  channel: Type.Union(NOTIFY_CHANNELS.map((c) => Type.Literal(c))),
+  reason: Type.Union(NOTIFY_REASONS.map((r) => Type.Literal(r))),
+  level: Type.String(),
+  createdAt: Type.Integer({ minimum: 0 }),
+  status: Type.Union(NOTIFY_STATUSES.map((s) => Type.Literal(s))),
+  attempts: Count,
+  nextAt: Type.Optional(Type.Integer({ minimum: 0 })),
+  doneAt: Type.Optional(Type.Integer({ minimum: 0 })),
+  lastError: Type.Optional(Type.String()),
+});
+export type NotificationView = Static<typeof NotificationView>;
+
+/** Messages in the outbox by delivery state. */
+export const NotificationStats = Type.Object({ pending: Count, delivered: Count, failed: Count });
+export type NotificationStats = Static<typeof NotificationStats>;
+
+/** `GET /api/notifications`: the counters by delivery state, and the newest messages. */
+export const NotificationList = Type.Composite([NotificationStats, Type.Object({ items: Type.Array(NotificationView) })]);
+export type NotificationList = Static<typeof NotificationList>;

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { validator } from '../validate.js';
 import { LevelSchema } from './device.js';
 import { EVENT_TYPES } from './event.js';
-import { RULE_TYPES } from './alert.js';
+import { DirectionSchema, RULE_TYPES } from './alert.js';
 
 /**
  * What the rule engine tells the alert manager: a (device, rule) condition is
@@ -17,7 +17,8 @@ export const Signal = Type.Object(
     level: Type.Union([LevelSchema, Type.Null()]),
     ts: Type.Integer({ minimum: 0 }),
     metric: Type.Optional(Type.String()),
-    direction: Type.Optional(Type.Union([Type.Literal('above'), Type.Literal('below')])),
+    /** Threshold rules: the way the bound is crossed, carried into the alert. */
+    direction: Type.Optional(DirectionSchema),
     value: Type.Optional(Type.Number()),
     threshold: Type.Optional(Type.Number()),
     event: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)))),

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import {
+  ALERT_TRANSITIONS,
   isOpen,
   levelRank,
   moreSevere,
+  SYSTEM_ACTOR,
+  transitionRefusal,
+  upgradeLegacySilence,
   type Alert,
   type AlertAction,
+  type AlertCommand,
   type AlertQuery,
-  type AlertState,
   type Device,
+  type LegacySilenceFields,
   type Level,
   type NotifyReason,
   type Signal,
@@ -27,10 +32,6 @@ const RECENT_CLOSED_MAX = 2000;
 const AUTO_RESOLVE: ReadonlySet<Level> = new Set(['blue', 'yellow']);
 /** How often deadlines (escalation) and flapping are checked. */
 const TICK_MS = 1000;
-export const SYSTEM_ACTOR = 'system';
-export const FLAPPING = 'flapping';
-/** A device alert folded into the open site (correlation) alert of its site: recorded, not notified nor escalated. */
-export const CORRELATED = 'correlated';
 
 export class AlertError extends Error {
   constructor(
@@ -94,10 +95,15 @@ export class AlertManager {
     this.flaps = new FlapDetector(opts.flap);
   }
 
-  /** Open and awaiting-sign-off alerts rebuilt from the log at start-up; their deadlines follow from their times. */
-  restore(alerts: Alert[]): void {
-    for (const a of alerts) {
-      if (a.state === 'closed') continue;
+  /**
+   * Open and awaiting-sign-off alerts rebuilt from the log at start-up; their
+   * deadlines follow from their times. Alerts logged in the old silence format
+   * are read in today's.
+   */
+  restore(alerts: readonly (Alert & LegacySilenceFields)[]): void {
+    for (const logged of alerts) {
+      if (logged.state === 'closed') continue;
+      const a = upgradeLegacySilence(logged, (id) => this.opts.lookup(id)?.site);
       this.active.set(a.id, a);
       if (isOpen(a.state)) this.openByKey.set(keyOf(a), a);
     }
@@ -120,16 +126,15 @@ export class AlertManager {
     const t = this.now();
     for (const a of this.active.values()) {
       if (!isOpen(a.state)) continue;
-      if (a.silenceReason === FLAPPING && !this.flaps.isFlapping(keyOf(a), t)) {
-        a.silenced = false;
-        delete a.silenceReason;
+      if (a.silence?.kind === 'flapping' && !this.flaps.isFlapping(keyOf(a), t)) {
+        delete a.silence;
         a.updatedAt = t;
         this.changed(a, 'updated', { note: '抖动已平息 (flapping settled)' });
       }
       // A maintenance silence holds escalation only while it lasts; the alert stays marked as raised inside it.
-      if (a.silenced && (a.silenceReason === FLAPPING || this.inSilence(a, t))) continue;
+      if (a.silence && (a.silence.kind === 'flapping' || this.inSilence(a, t))) continue;
       // The site alert escalates for the devices folded into it.
-      if (a.silenceReason === CORRELATED && this.siteAlertOf(a)) continue;
+      if (a.silence?.kind === 'correlated' && this.siteAlertOf(a)) continue;
       const due = escalationDueAt(a, this.limits);
       if (due !== null && t >= due) this.escalate(a, t);
     }
@@ -151,34 +156,33 @@ export class AlertManager {
   }
 
   acknowledge(id: string, actor: string, note?: string): Alert {
-    const a = this.mustBe(id, ['raised'], 'raised');
+    const a = this.mustAllow(id, 'acknowledge');
     const t = this.now();
-    Object.assign(a, { state: 'acknowledged', acknowledgedAt: t, acknowledgedBy: actor, updatedAt: t }, note ? { note } : {});
+    Object.assign(a, { state: ALERT_TRANSITIONS.acknowledge.to, acknowledgedAt: t, acknowledgedBy: actor, updatedAt: t }, note ? { note } : {});
     this.changed(a, 'acknowledged', { actor, note });
     return a;
   }
 
-  /** Hands the alert to the responsible unit (派单), from raised or acknowledged. */
+  /** Hands the alert to the responsible unit (派单). */
   dispatch(id: string, actor: string, unit: string, note?: string): Alert {
-    const a = this.mustBe(id, ['raised', 'acknowledged'], 'raised or acknowledged');
+    const a = this.mustAllow(id, 'dispatch');
     const t = this.now();
-    Object.assign(a, { state: 'dispatched', dispatchedAt: t, dispatchedBy: actor, dispatchedTo: unit, updatedAt: t }, note ? { note } : {});
+    Object.assign(a, { state: ALERT_TRANSITIONS.dispatch.to, dispatchedAt: t, dispatchedBy: actor, dispatchedTo: unit, updatedAt: t }, note ? { note } : {});
     this.changed(a, 'dispatched', { actor, note: note ? `${unit}: ${note}` : unit });
     return a;
   }
 
   resolve(id: string, actor: string, note: string): Alert {
-    const a = this.mustGet(id);
-    if (!isOpen(a.state)) throw new AlertError(409, `alert ${id} is already ${a.state}`);
+    const a = this.mustAllow(id, 'resolve');
     this.resolveNow(a, actor, note);
     return a;
   }
 
   /** Signs a resolved alert off (销号): the loop is closed. */
   close(id: string, actor: string, note?: string): Alert {
-    const a = this.mustBe(id, ['resolved'], 'resolved');
+    const a = this.mustAllow(id, 'close');
     const t = this.now();
-    Object.assign(a, { state: 'closed', closedAt: t, closedBy: actor, updatedAt: t }, note ? { note } : {});
+    Object.assign(a, { state: ALERT_TRANSITIONS.close.to, closedAt: t, closedBy: actor, updatedAt: t }, note ? { note } : {});
     this.active.delete(a.id);
     this.lastLogged.delete(a.id);
     this.recentClosed.unshift(a);
@@ -264,12 +268,14 @@ export class AlertManager {
     };
     const flapping = this.flaps.transition(key, t);
     const silence = this.inSilence(a, t);
-    if (silence || flapping) Object.assign(a, { silenced: true, silenceReason: silence ? silence.id : FLAPPING });
-    else if (this.siteAlertOf(a)) Object.assign(a, { silenced: true, silenceReason: CORRELATED });
+    const siteAlert = silence || flapping ? undefined : this.siteAlertOf(a);
+    if (silence) a.silence = { kind: 'maintenance', id: silence.id };
+    else if (flapping) a.silence = { kind: 'flapping' };
+    else if (siteAlert?.site) a.silence = { kind: 'correlated', site: siteAlert.site };
     this.active.set(a.id, a);
     this.openByKey.set(key, a);
-    this.changed(a, 'raised', { notify: a.silenced ? undefined : 'raised' });
-    if (a.ruleType === 'correlation' && a.site) this.foldInto(a, t);
+    this.changed(a, 'raised', { notify: a.silence ? undefined : 'raised' });
+    if (a.ruleType === 'correlation' && a.site) this.foldInto(a, a.site, t);
   }
 
   /** The open site (correlation) alert that a device alert belongs to, if any. */
@@ -282,11 +288,12 @@ export class AlertManager {
   }
 
   /** One site alert rather than many: the open device alerts of its site are folded into it. */
-  private foldInto(site: Alert, t: number): void {
+  private foldInto(site: Alert, name: string, t: number): void {
     for (const a of this.active.values()) {
-      if (a === site || a.silenced || !isOpen(a.state) || a.ruleType === 'correlation' || this.opts.lookup(a.device)?.site !== site.site) continue;
-      Object.assign(a, { silenced: true, silenceReason: CORRELATED, updatedAt: t });
-      this.changed(a, 'updated', { note: `并入场所告警 ${site.site} (folded into the site alert ${site.id})` });
+      if (a === site || a.silence || !isOpen(a.state) || a.ruleType === 'correlation' || this.opts.lookup(a.device)?.site !== name) continue;
+      a.silence = { kind: 'correlated', site: name };
+      a.updatedAt = t;
+      this.changed(a, 'updated', { note: `并入场所告警 ${name} (folded into the site alert ${site.id})` });
     }
   }
 
@@ -297,14 +304,14 @@ export class AlertManager {
     a.updatedAt = this.now();
     a.clearedAt = null;
     if (upgraded) a.level = level;
-    if (wasCleared && this.flaps.transition(keyOf(a), a.updatedAt) && !a.silenced) Object.assign(a, { silenced: true, silenceReason: FLAPPING });
+    if (wasCleared && this.flaps.transition(keyOf(a), a.updatedAt) && !a.silence) a.silence = { kind: 'flapping' };
     Object.assign(a, signalFacts(s, upgraded ? undefined : a.threshold));
     if (s.value !== undefined) a.peak = a.peak === undefined ? s.value : s.direction === 'below' ? Math.min(a.peak, s.value) : Math.max(a.peak, s.value);
     const due = a.updatedAt - (this.lastLogged.get(a.id) ?? 0) >= UPDATE_LOG_EVERY_MS;
     this.changed(a, 'updated', {
       important: upgraded || wasCleared,
       logged: upgraded || wasCleared || due,
-      notify: upgraded && !a.silenced ? 'upgraded' : undefined,
+      notify: upgraded && !a.silence ? 'upgraded' : undefined,
     });
   }
 
@@ -327,7 +334,7 @@ export class AlertManager {
   /** Resolved alerts stay listed (待销号) until closed; the key is freed so a new breach raises a new alert. */
   private resolveNow(a: Alert, actor: string, note: string): void {
     const t = this.now();
-    Object.assign(a, { state: 'resolved', resolvedAt: t, resolvedBy: actor, note, updatedAt: t });
+    Object.assign(a, { state: ALERT_TRANSITIONS.resolve.to, resolvedAt: t, resolvedBy: actor, note, updatedAt: t });
     const key = keyOf(a);
     if (this.openByKey.get(key) === a) this.openByKey.delete(key);
     this.changed(a, 'resolved', { actor, note });
@@ -360,9 +367,11 @@ export class AlertManager {
     return a;
   }
 
-  private mustBe(id: string, states: AlertState[], what: string): Alert {
+  /** The alert, if the transition table lets `command` start from its state. */
+  private mustAllow(id: string, command: AlertCommand): Alert {
     const a = this.mustGet(id);
-    if (!states.includes(a.state)) throw new AlertError(409, `alert ${id} is ${a.state}, not ${what}`);
+    const refusal = transitionRefusal(command, a.state);
+    if (refusal) throw new AlertError(409, `alert ${id} ${refusal}`);
     return a;
   }
 }
@@ -382,6 +391,7 @@ function signalFacts(s: Signal, keepThreshold?: number): Partial<Alert> {
   if (s.metric !== undefined) f.metric = s.metric;
   if (s.event !== undefined) f.event = s.event;
   if (s.value !== undefined) f.value = s.value;
+  if (s.direction !== undefined) f.direction = s.direction;
   if (s.detail !== undefined) f.detail = s.detail;
   const th = keepThreshold ?? s.threshold;
   if (th !== undefined) f.threshold = th;

@@ -12,11 +12,15 @@ import {
   silenceBody,
   can,
   type Alert,
+  type DeadLetterList,
+  type DeviceHistory,
   type DistrictMeta,
   type Health,
   type Permission,
   type Silence,
   type Validator,
+  type NotificationList,
+  type NotificationStats,
   type NotificationView,
   type TimelineEntry,
 } from '@lifeline/core';
@@ -45,7 +49,7 @@ export interface ApiDeps {
   health: () => Promise<Health>;
   writerStats: () => Record<string, unknown>;
   timeline: (alertId: string) => Promise<TimelineEntry[]>;
-  notifications: { list(limit: number): NotificationView[]; stats: Record<string, number> };
+  notifications: { list(limit: number): NotificationView[]; stats: NotificationStats };
   silences: SilenceStore;
   audit: AuditTrail;
   auditLog: AuditStore;
@@ -106,8 +110,9 @@ export function apiRouter(d: ApiDeps): Router {
   });
 
   let historyInFlight = 0;
+  // The readings with the device's bounds as its rules run now, so the chart's lines are the ones alerts are raised at.
   r.get('/devices/:id/history', requirePermission('devices:read'), async (req, res) => {
-    deviceFor(mustAuth(req), param(req, 'id'));
+    const dev = deviceFor(mustAuth(req), param(req, 'id'));
     const q = validated(historyQuery, numericQuery(req.query, ['minutes', 'points']), 'history query');
     if (historyInFlight >= MAX_HISTORY_QUERIES) {
       res.setHeader('Retry-After', '1');
@@ -115,7 +120,9 @@ export function apiRouter(d: ApiDeps): Router {
     }
     historyInFlight++;
     try {
-      res.json(await d.history.read(param(req, 'id'), q.minutes ?? 60, q.points ?? 120));
+      const readings = await d.history.read(dev.id, q.minutes ?? 60, q.points ?? 120);
+      const answer: DeviceHistory = { ...readings, bounds: d.views.bounds(dev.id) ?? [] };
+      res.json(answer);
     } finally {
       historyInFlight--;
     }
@@ -168,7 +175,8 @@ export function apiRouter(d: ApiDeps): Router {
 
   r.get('/notifications', requirePermission('notifications:read'), (req, res) => {
     const q = validated(notificationQuery, numericQuery(req.query, ['limit']), 'notification query');
-    res.json({ ...d.notifications.stats, items: d.notifications.list(q.limit ?? 200) });
+    const body: NotificationList = { ...d.notifications.stats, items: d.notifications.list(q.limit ?? 200) };
+    res.json(body);
   });
 
   r.get('/silences', requirePermission('silences:read'), (req, res) => {
@@ -217,7 +225,8 @@ export function apiRouter(d: ApiDeps): Router {
   r.get('/dead-letters', requirePermission('deadletters:read'), (req, res) => {
     const limit = Math.min(Number(req.query.limit ?? 200) || 200, 10_000);
     const dl = d.ingest.deadLetters;
-    res.json({ total: dl.total, byCode: dl.byCode, items: dl.list(limit) });
+    const body: DeadLetterList = { total: dl.total, byCode: dl.byCode, items: dl.list(limit) };
+    res.json(body);
   });
 
   r.get('/metrics', requirePermission('metrics:read'), (_req, res) => {

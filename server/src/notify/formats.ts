@@ -1,4 +1,4 @@
-import { EVENT_LABELS, KINDS, LEVEL_LABELS, type Alert, type AlertState, type NotifyChannel, type NotifyReason } from '@lifeline/core';
+import { EVENT_LABELS, KINDS, LEVEL_LABELS, thresholdText, type Alert, type AlertState, type NotifyChannel, type NotifyReason } from '@lifeline/core';
 
 /** WeCom markdown content is limited to 4096 bytes; DingTalk's is larger, the same bound keeps both safe. */
 const MAX_MARKDOWN_BYTES = 4000;
@@ -95,7 +95,11 @@ export function renderMessage(channel: NotifyChannel, alert: Alert, reason: Noti
   }
 }
 
-/** "甲烷浓度 62 %LEL（阈值 50 %LEL）", "火警", or the rule name. */
+/**
+ * "甲烷浓度 62 %LEL，超过阈值 50 %LEL"; once the reading is back, "甲烷浓度峰值
+ * 63.9 %LEL，超过阈值 50 %LEL；现为 4 %LEL，尚未恢复" (the dashboard's sentence);
+ * "火警事件", or the rule name.
+ */
 export function describeCondition(a: Alert): string {
   if (a.event) return `${EVENT_LABELS[a.event].zh}事件`;
   if (a.ruleType === 'offline') return '设备离线';
@@ -103,6 +107,7 @@ export function describeCondition(a: Alert): string {
   if (a.value !== undefined) {
     const unit = m?.unit ? ` ${m.unit}` : '';
     const name = m?.zh ?? a.metric ?? a.rule;
+    if (a.ruleType === 'threshold') return thresholdText(a, 'zh', { metric: name, unit, num: fmt });
     const th = a.threshold !== undefined ? `（阈值 ${fmt(a.threshold)}${unit}）` : '';
     return `${name} ${fmt(a.value)}${unit}${th}`;
   }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +124,24 @@ describe('the outbox file', () => {
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
     b.close();
   });
+
+  it('skips lines that are JSON but not outbox records, and keeps every valid one', () => {
+    const file = path.join(tmp(), 'outbox.jsonl');
+    const { url: _url, ...noUrl } = item('n2');
+    const lines = [
+      { op: 'add', item: item('n1') },
+      { op: 'add', item: noUrl },
+      { op: 'add', item: { ...item('n3'), channel: 'fax' } },
+      { op: 'set', id: 'n1', patch: { attempts: -1 } },
+      { op: 'set', id: 'n1', patch: { attempts: 2, lastError: 'HTTP 503' } },
+      { op: 'drop', id: 'n1' },
+    ];
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const box = new Outbox(file);
+    expect(box.pending().map((i) => [i.id, i.attempts, i.lastError])).toEqual([['n1', 2, 'HTTP 503']]);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
+    box.close();
+  });
 });
 
 describe('silences file', () => {
@@ -146,6 +164,23 @@ describe('silences file', () => {
       expect(reread.list()).toHaveLength(2);
       expect(reread.match({ device: 'gas-1', tenant: 'x' }, T0 + 10)).toBeUndefined();
       expect(reread.end('s-none', '王五')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts with no silences from a file that is not valid, and keeps that file for an operator', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-silences-'));
+    try {
+      const file = path.join(dir, 'silences.json');
+      writeFileSync(file, JSON.stringify([{ device: 'gas-1', from: 'today' }]));
+      const s = new SilenceStore(file, () => T0);
+      expect(s.list()).toEqual([]);
+      s.add({ device: 'gas-1', from: T0, to: T0 + 60_000, reason: '检修' }, '张三');
+      const kept = readdirSync(dir).filter((f) => f.startsWith('silences.json.invalid-'));
+      expect(kept).toHaveLength(1);
+      expect(readFileSync(path.join(dir, kept[0]!), 'utf8')).toContain('"today"');
+      expect(new SilenceStore(file, () => T0).list()).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
