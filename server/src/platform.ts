@@ -68,7 +68,7 @@ const INFLUX_WAIT_MS = 30_000;
  * the dashboard. Stages stop in reverse order, flushing what they hold.
  */
 export async function startPlatform(overrides: Partial<Config> = {}): Promise<Platform> {
-  const config = loadConfig(process.env, overrides);
+  const config = loadConfig(undefined, overrides);
   setLogLevel(config.logLevel);
   if (!config.databaseUrl) {
     throw new ConfigError('DATABASE_URL is not set: Lifeline keeps users, sessions, credentials and the audit log in PostgreSQL (scripts/services.sh start --pg-port N prints one)');

@@ -14,7 +14,6 @@ import type { Silence, TimelineEntry } from '@lifeline/core';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 import { uniqueDbName } from '../support/services.js';
-import { waitFor } from '../support/wait.js';
 import { launchChromium } from './chromium.js';
 import { clickDevicePoint, ensureWebBuilt, logInAs, logOut, publish as publishFrom, registry, screenshot, watchPage, type PageWatch } from './dashboard-page.js';
 

@@ -181,7 +181,7 @@ async function untilOutput(cli: Cli, re: RegExp, timeoutMs = 20_000): Promise<vo
   try {
     await waitFor(() => re.test(cli.output()) || cli.child.exitCode !== null, { timeoutMs, what: `the CLI to print ${re}` });
   } catch (err) {
-    throw new Error(`${(err as Error).message}; it printed:\n${cli.output()}`);
+    throw new Error(`${(err as Error).message}; it printed:\n${cli.output()}`, { cause: err });
   }
   if (!re.test(cli.output())) throw new Error(`the CLI exited (${cli.child.exitCode}) before printing ${re}:\n${cli.output()}`);
 }

@@ -34,7 +34,7 @@ async function reapAbandoned(): Promise<void> {
   for (const name of readdirSync(tmp)) {
     if (!name.startsWith(SERVICES_DIR_PREFIX)) continue;
     const dir = path.join(tmp, name);
-    let owner = NaN;
+    let owner: number;
     try {
       owner = Number(readFileSync(path.join(dir, 'owner.pid'), 'utf8'));
     } catch {

@@ -40,7 +40,7 @@ export function receiver(reply: (path: string, n: number) => Reply = () => ACCEP
       const n = (seen.get(path) ?? 0) + 1;
       seen.set(path, n);
       const r = { ...ACCEPT, ...reply(path, n) };
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = JSON.parse(raw) as Record<string, unknown>;
       } catch {

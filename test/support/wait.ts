@@ -18,7 +18,7 @@ export class WaitTimeoutError extends Error {}
 export async function waitFor<T>(predicate: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
   const { timeoutMs = 10_000, intervalMs = 50, what = 'the condition' } = opts;
   const deadline = Date.now() + timeoutMs;
-  let last: string = 'never evaluated';
+  let last: string;
   for (;;) {
     try {
       const value = await predicate();

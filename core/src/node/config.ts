@@ -217,7 +217,7 @@ export const CONFIG_KEYS = {
   logLevel: {
     env: 'LOG_LEVEL',
     doc: 'pino log level',
-    default: 'info' as 'info',
+    default: 'info' as const,
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   },
 } satisfies Record<string, Key<unknown>>;

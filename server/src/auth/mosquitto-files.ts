@@ -132,7 +132,7 @@ export function reloadMosquitto(pidFile: string): number {
   try {
     text = readFileSync(pidFile, 'utf8').trim();
   } catch (err) {
-    throw new Error(`cannot read the Mosquitto pid file ${pidFile}: ${(err as Error).message}`);
+    throw new Error(`cannot read the Mosquitto pid file ${pidFile}: ${(err as Error).message}`, { cause: err });
   }
   const pid = Number(text);
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`${pidFile} does not hold a pid ("${text.slice(0, 20)}")`);
@@ -146,7 +146,7 @@ export function reloadMosquitto(pidFile: string): number {
   try {
     process.kill(pid, 'SIGHUP');
   } catch (err) {
-    throw new Error(`cannot signal Mosquitto (pid ${pid} from ${pidFile}): ${(err as Error).message}`);
+    throw new Error(`cannot signal Mosquitto (pid ${pid} from ${pidFile}): ${(err as Error).message}`, { cause: err });
   }
   return pid;
 }
