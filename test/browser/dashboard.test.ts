@@ -94,7 +94,11 @@ describe('dashboard', () => {
     expect(await page.locator(`.pulse-ring[data-device="${gas.id}"]`).count()).toBe(0);
 
     // Let the fly-to and the history chart settle before the picture.
-    await page.locator('.device-popup .history-chart').waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+    // The popup's history chart: drawn, with the reading's line and the gas detector's bounds.
+    const chart = page.locator('.device-popup .history-chart');
+    await chart.waitFor({ state: 'visible', timeout: 10_000 });
+    await expect.poll(() => chart.locator('path').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await chart.locator('line.bound').count()).toBeGreaterThan(0);
     await page.waitForTimeout(500);
     await page.screenshot({ path: SCREENSHOT });
     expect(watch.errors).toEqual([]);
