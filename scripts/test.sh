@@ -21,6 +21,15 @@ report=test-results/vitest.json
 mkdir -p test-results
 rm -f "$report"
 
+# The linter and the formatter first: their findings fail the run like a test
+# (counted as one failed test), but the tests still run.
+say "linting (eslint, prettier --check) …"
+lint_failed=0
+if ! npm run --silent lint; then
+  lint_failed=1
+  say "lint failed: see above (npm run format fixes formatting)"
+fi
+
 say "running tests …"
 set +e
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
@@ -40,6 +49,7 @@ summary="$(node -e '
   console.log(`${r.numPassedTests ?? 0} ${(r.numFailedTests ?? 0) + broken.length} ${skipped} ok`);
 ' "$report")"
 read -r passed failed skipped state <<<"$summary"
+failed=$((failed + lint_failed))
 
 if [[ "$state" == none ]]; then
   say "vitest wrote no report ($report), exit code $rc"
