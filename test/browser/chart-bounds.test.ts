@@ -4,44 +4,34 @@
  * file's 900/1000/1200 kW for a meter of its kind. Real Chromium against the
  * whole platform (real broker, InfluxDB, PostgreSQL).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceHistorySchema, type DeviceHistory } from '@lifeline/core';
-import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
-import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { uniqueDbName } from '../support/services.js';
+import type { ApiClient, TestPlatform } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
-import { launchChromium } from './chromium.js';
-import { dashboardConnected, ensureWebBuilt, publish, registry, screenshot, watchPage, type PageWatch } from './dashboard-page.js';
+import { startBrowserPlatform, type BrowserPlatform } from './browser-platform.js';
+import { addSessionCookie, dashboardConnected, publish, registry, screenshot, type PageWatch } from './dashboard-page.js';
 
 const meter = registry.devices.find((d) => d.id === 'pwr-0001')!;
 const OVERRIDE = { yellow: 1080, orange: 1200, red: 1440 };
 
 describe('the device chart’s threshold lines', () => {
+  let b: BrowserPlatform;
   let t: TestPlatform;
-  let broker: PrivateBroker;
-  let browser: Browser;
   let page: Page;
   let watch: PageWatch;
   let duty: ApiClient;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    broker = await startPrivateBroker();
-    t = await startTestPlatform({ mqttUrl: broker.url, influxUrl: inject('influxUrl'), influxDb: uniqueDbName('chartbounds') });
+    b = await startBrowserPlatform({ db: 'chartbounds' });
+    ({ t, page, watch } = b);
     duty = await t.login('duty');
-    browser = await launchChromium({ lang: 'zh-CN' });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
     // Logged in over the API: the session cookie the 登录 page would have set.
-    await context.addCookies([{ name: 'lifeline_session', value: duty.cookie.slice(duty.cookie.indexOf('=') + 1), url: t.url, httpOnly: true, sameSite: 'Strict' }]);
-    page = await context.newPage();
-    watch = await watchPage(page, t.url);
+    await addSessionCookie(b.context, t, 'duty');
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
-    await broker?.stop();
+    await b?.stop();
   });
 
   it('draws pwr-0001’s overridden bounds, 1080/1200/1440 kW, sent with its history', async () => {

@@ -8,14 +8,12 @@
  * 静默 and is ended (it stays listed, ended by its user), and the admin's
  * 数据异常 view shows rejected messages with their reasons.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Silence, TimelineEntry } from '@lifeline/core';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { uniqueDbName } from '../support/services.js';
-import { launchChromium } from './chromium.js';
-import { clickDevicePoint, ensureWebBuilt, logInAs, logOut, publish as publishFrom, registry, screenshot, watchPage, type PageWatch } from './dashboard-page.js';
+import type { TestPlatform } from '../support/platform.js';
+import { startBrowserPlatform, type BrowserPlatform } from './browser-platform.js';
+import { clickDevicePoint, logInAs, logOut, publish as publishFrom, registry, screenshot, type PageWatch } from './dashboard-page.js';
 
 /** An unacknowledged red alert escalates after this long (the default is 5 minutes). */
 const RED_ESCALATION_MIN = 0.05;
@@ -32,9 +30,8 @@ const SILENCE_REASON = '调压箱检修';
 const gas = registry.devices.filter((d) => d.kind === 'gas')[2]!;
 
 describe('the closed loop on the dashboard', () => {
+  let b: BrowserPlatform;
   let t: TestPlatform;
-  let broker: PrivateBroker;
-  let browser: Browser;
   let page: Page;
   let watch: PageWatch;
   let alertId = '';
@@ -43,27 +40,19 @@ describe('the closed loop on the dashboard', () => {
   const shot = (name: string) => screenshot(page, name);
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    broker = await startPrivateBroker();
-    t = await startTestPlatform({
-      mqttUrl: broker.url,
-      influxUrl: inject('influxUrl'),
-      influxDb: uniqueDbName('browser_loop'),
-      escalationMinutes: { red: RED_ESCALATION_MIN, orange: 60, yellow: 60, blue: 240 },
+    b = await startBrowserPlatform({
+      db: 'browser_loop',
+      overrides: { escalationMinutes: { red: RED_ESCALATION_MIN, orange: 60, yellow: 60, blue: 240 } },
+      warnings: /failed|unavailable/,
     });
-    browser = await launchChromium({ lang: 'zh-CN' });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    watch = await watchPage(page, t.url, /failed|unavailable/);
+    ({ t, page, watch } = b);
     await page.goto(t.url);
     // The duty officer on duty signs every step: the server takes the actor from the session.
     await logInAs(page, OPERATOR);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
-    await broker?.stop();
+    await b?.stop();
   });
 
   // Device rows only: a site (correlation) alert of the same place may join, and is not what these steps follow.

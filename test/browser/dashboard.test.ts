@@ -6,42 +6,31 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEVEL_COLORS } from '@lifeline/core';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { REPO_ROOT, uniqueDbName } from '../support/services.js';
+import type { TestPlatform } from '../support/platform.js';
+import { REPO_ROOT } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
-import { launchChromium } from './chromium.js';
-import { dashboardConnected, drawnAsPoint, ensureWebBuilt, logInAs, publish, registry, watchPage, type PageWatch } from './dashboard-page.js';
+import { startBrowserPlatform, type BrowserPlatform } from './browser-platform.js';
+import { dashboardConnected, drawnAsPoint, logInAs, publish, registry, type PageWatch } from './dashboard-page.js';
 
 const SCREENSHOT = path.join(REPO_ROOT, 'test-results/dashboard.png');
 const gas = registry.devices.find((d) => d.kind === 'gas')!;
 
 describe('dashboard', () => {
+  let b: BrowserPlatform;
   let t: TestPlatform;
-  let broker: PrivateBroker;
-  let browser: Browser;
   let page: Page;
   let watch: PageWatch;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    // A broker of its own: platforms of other test files would otherwise see this file's messages.
-    broker = await startPrivateBroker();
-    t = await startTestPlatform({ mqttUrl: broker.url, influxUrl: inject('influxUrl'), influxDb: uniqueDbName('browser') });
-    browser = await launchChromium({ lang: 'zh-CN' });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    // Warnings count too where the app falls back (e.g. an id-keyed map diff that failed).
-    watch = await watchPage(page, t.url);
+    b = await startBrowserPlatform({ db: 'browser' });
+    ({ t, page, watch } = b);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
-    await broker?.stop();
+    await b?.stop();
   });
 
   it('logs the duty officer in through 登录, renders every registered device on the map and counts them in the header', async () => {

@@ -6,15 +6,13 @@
  * enterprise user sees only its own tenant's devices and alerts, and is offered
  * neither 派单 nor 销号.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '@lifeline/core';
-import { DEFAULT_ENTERPRISE_TENANT, startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
-import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { uniqueDbName } from '../support/services.js';
+import { DEFAULT_ENTERPRISE_TENANT, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
-import { launchChromium } from './chromium.js';
-import { ensureWebBuilt, logInAs, logOut, publish, registry, screenshot, submitLogin, watchPage, type PageWatch } from './dashboard-page.js';
+import { startBrowserPlatform, type BrowserPlatform } from './browser-platform.js';
+import { logInAs, logOut, publish, registry, screenshot, submitLogin, type PageWatch } from './dashboard-page.js';
 
 const TENANT = DEFAULT_ENTERPRISE_TENANT;
 const own = registry.devices.filter((d) => d.tenant === TENANT);
@@ -24,9 +22,8 @@ const gases = registry.devices.filter((d) => d.kind === 'gas' && d.tenant !== TE
 const UNIT = '燃气公司抢修队';
 
 describe('logins and roles on the dashboard', () => {
+  let b: BrowserPlatform;
   let t: TestPlatform;
-  let broker: PrivateBroker;
-  let browser: Browser;
   let page: Page;
   let watch: PageWatch;
   /** Someone who sees the whole city, to ask the server what the page should (not) show. */
@@ -38,21 +35,14 @@ describe('logins and roles on the dashboard', () => {
   const text = (testId: string) => page.getByTestId(testId).textContent();
 
   beforeAll(async () => {
-    ensureWebBuilt();
     expect(own.map((d) => d.id)).toEqual(['pwr-0001', 'pwr-0002', 'pwr-0003']);
-    broker = await startPrivateBroker();
-    t = await startTestPlatform({ mqttUrl: broker.url, influxUrl: inject('influxUrl'), influxDb: uniqueDbName('browser_roles') });
+    b = await startBrowserPlatform({ db: 'browser_roles' });
+    ({ t, page, watch } = b);
     supervisor = await t.login('supervisor');
-    browser = await launchChromium({ lang: 'zh-CN' });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    watch = await watchPage(page, t.url);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
-    await broker?.stop();
+    await b?.stop();
   });
 
   it('starts on a Chinese 登录 page, and a wrong password gets login-error and no dashboard', async () => {

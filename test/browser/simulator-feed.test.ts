@@ -10,14 +10,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CredentialsFile } from '../../simulators/src/credentials-file.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CredentialsFile } from '@lifeline/core';
+import type { TestPlatform } from '../support/platform.js';
+import { REPO_ROOT, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
-import { launchChromium } from './chromium.js';
-import { ensureWebBuilt, logInAs, registry, screenshot, watchPage, type PageWatch } from './dashboard-page.js';
+import { startBrowserPlatform, type BrowserPlatform } from './browser-platform.js';
+import { logInAs, registry, screenshot, type PageWatch } from './dashboard-page.js';
 
 const DEVICES = registry.devices.length;
 /** "Online" in the header: at least this share of the devices within ONLINE_WITHIN_MS of the simulator's start. */
@@ -25,8 +25,8 @@ const ONLINE_SHARE = 0.9;
 const ONLINE_WITHIN_MS = 30_000;
 
 describe('the simulator on the embedded broker, each device with its own credential', () => {
+  let b: BrowserPlatform;
   let t: TestPlatform;
-  let browser: Browser;
   let page: Page;
   let watch: PageWatch;
   let dir: string;
@@ -36,18 +36,14 @@ describe('the simulator on the embedded broker, each device with its own credent
   const stat = async (id: string) => Number(await page.textContent(`#${id}`));
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    t = await startTestPlatform({ mqttUrl: null, mqttPort: 0, influxUrl: inject('influxUrl'), influxDb: uniqueDbName('browser_sim') });
+    b = await startBrowserPlatform({ db: 'browser_sim', embeddedBroker: true });
+    ({ t, page, watch } = b);
     // What `npm run users -- credentials issue --all` does: one device credential per registry device.
     const plans = registry.devices.map((d) => ({ username: d.id, kind: 'device' as const, tenant: d.tenant, devices: [d.id] }));
     const secrets = await t.platform.store.credentials.issueMany(plans);
     dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-sim-creds-'));
     const file: CredentialsFile = { version: 1, credentials: plans.map((p) => ({ username: p.username, secret: secrets.get(p.username)!, tenant: p.tenant, devices: p.devices })) };
     writeFileSync(path.join(dir, 'credentials.json'), JSON.stringify(file), { mode: 0o600 });
-    browser = await launchChromium({ lang: 'zh-CN' });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    watch = await watchPage(page, t.url);
   }, 240_000);
 
   afterAll(async () => {
@@ -55,8 +51,7 @@ describe('the simulator on the embedded broker, each device with its own credent
       sim.kill('SIGKILL');
       await new Promise((r) => sim!.once('exit', r));
     }
-    await browser?.close();
-    await t?.stop();
+    await b?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
