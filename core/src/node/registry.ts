@@ -80,16 +80,8 @@ export function checkLevelOrder(spec: ThresholdSpec): string | null {
   return null;
 }
 
-/** A device's threshold rules: the kind's defaults merged with the device's overrides. */
-export function thresholdsFor(device: Device): Record<string, ThresholdSpec> {
-  const out: Record<string, ThresholdSpec> = {};
-  for (const [id, base] of Object.entries(KINDS[device.kind].thresholds)) {
-    const o = device.thresholds?.[id];
-    if (o?.enabled === false) continue;
-    out[id] = { ...base, levels: { ...base.levels, ...o?.levels }, hysteresis: o?.hysteresis ?? base.hysteresis };
-  }
-  return out;
-}
+// Kept here for the callers that know it from the registry; the merge is the rules' own (`effectiveRules`).
+export { thresholdsFor } from '../rules/effective.js';
 
 export function intervalOf(device: Device): number {
   return device.intervalS ?? KINDS[device.kind].intervalS;

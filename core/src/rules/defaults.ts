@@ -1,8 +1,15 @@
 import type { RulesFile } from './schema.js';
 
 /**
- * The built-in rules, the same as `data/rules.json` (a test keeps them equal):
- * what ingest evaluates when it is given no rules file. Sources: DOMAIN.md —
+ * The built-in rules: what ingest evaluates when it is given no rules file,
+ * and the only source of `data/rules.json`, which is written from them
+ * (`npx tsx core/src/node/write-default-rules.ts`; a test refuses any drift).
+ *
+ * Why here and not the JSON: `KINDS` is derived from these rules and the
+ * dashboard bundles it, so they must load without `node:fs` and without
+ * compiling a validator in the browser; `core` compiles only
+ * `core/src`, so importing `data/` would put a file outside its project; and
+ * only here can each bound carry its source in a comment. Sources: DOMAIN.md —
  * gas per GB/T 50493-2019 (first alarm ≤25 %LEL, second ≤50, a small sustained
  * rise a blue early sign), fire-panel states per GB 26875, a pressure drop as
  * a burst, enterprise power against its own record, schedule and history.

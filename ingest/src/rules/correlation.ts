@@ -1,4 +1,5 @@
-import { LEVEL_LABELS, LEVELS, levelRank, type CorrelationRule, type DeviceKind, type Level } from '@lifeline/core';
+import { LEVEL_LABELS, LEVELS, levelRank, type CorrelationRule, type Device, type DeviceKind, type Level, type Signal } from '@lifeline/core';
+import { entry, type SiteEntry } from './rule-state.js';
 
 /** What a site's detectors report, by device then rule: [level, kind, a fire or smoke event]. */
 export interface SiteState {
@@ -6,6 +7,8 @@ export interface SiteState {
 }
 
 const FIRE_RULES = new Set(['event:fire', 'event:smoke']);
+/** Rule types whose conditions count towards a site's correlation. */
+const CORRELATED = new Set<Signal['ruleType']>(['threshold', 'event', 'rate']);
 
 export function updateSite(s: SiteState, device: string, kind: DeviceKind, rule: string, level: Level | null): void {
   const d = (s.devs[device] ??= {});
@@ -46,4 +49,45 @@ export function evalCorrelation(rule: CorrelationRule, site: string, s: SiteStat
   }
   if (!gas || !fire) return { level: null };
   return { level: rule.level ?? 'red', detail: `${site} 可燃气体报警与火警同时发生` };
+}
+
+/** The site rules over the conditions of each site's detectors, by site name. */
+export class SiteCorrelation {
+  private rules: CorrelationRule[] = [];
+
+  constructor(
+    private readonly sites: Map<string, SiteEntry>,
+    private readonly emit: (signal: Signal) => void,
+  ) {}
+
+  setRules(rules: CorrelationRule[]): void {
+    this.rules = rules;
+  }
+
+  /**
+   * Emits a device's signal and the site correlations it takes part in: a site
+   * condition that starts goes first, so the device alert it brings in is
+   * folded into the site alert instead of being raised (and notified) alone.
+   */
+  report(device: Device, signal: Signal): void {
+    if (!device.site || !this.rules.length || !CORRELATED.has(signal.ruleType)) return this.emit(signal);
+    const s = entry(this.sites, device.site, () => ({ devs: {} }));
+    updateSite(s, device.id, device.kind, signal.rule, signal.level);
+    const on = (s.on ??= {});
+    const after: Signal[] = [];
+    for (const r of this.rules) {
+      if (!r.kinds.includes(device.kind)) continue;
+      const before = on[r.id] ?? null;
+      const { level, detail } = evalCorrelation(r, device.site, s);
+      if (level) on[r.id] = level;
+      else delete on[r.id];
+      if (!level && !before) continue;
+      const site: Signal = { device: device.id, rule: r.id, ruleType: 'correlation', site: device.site, level, ts: signal.ts, ...(level && detail ? { detail } : {}) };
+      if (level && !before) this.emit(site);
+      else after.push(site);
+    }
+    this.emit(signal);
+    for (const x of after) this.emit(x);
+    if (!Object.keys(s.devs).length && !Object.keys(on).length) this.sites.delete(device.site);
+  }
 }

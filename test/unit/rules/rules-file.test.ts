@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, checkRules, type RulesFile } from '@lifeline/core';
+import { DEFAULT_RULES, checkRules, rulesFileText, type RulesFile } from '@lifeline/core';
 import { CONFIG_KEYS } from '@lifeline/core/node';
 import { RuleStateFile, RulesWatcher, loadRulesFile } from '@lifeline/ingest';
 import { T0, engine, gas } from './support.js';
@@ -30,6 +30,13 @@ describe('the rules file', () => {
     const file = JSON.parse(readFileSync(CONFIG_KEYS.rulesPath.default, 'utf8'));
     expect(file).toEqual(DEFAULT_RULES);
     expect(() => loadRulesFile(CONFIG_KEYS.rulesPath.default)).not.toThrow();
+  });
+
+  it('in data/ is written from the built-in defaults, never edited by hand', () => {
+    const text = readFileSync(CONFIG_KEYS.rulesPath.default, 'utf8');
+    expect(text, 'data/rules.json differs from core/src/rules/defaults.ts: edit defaults.ts, then run npx tsx core/src/node/write-default-rules.ts').toBe(
+      rulesFileText(DEFAULT_RULES),
+    );
   });
 
   it('refuses levels out of order, naming the rule, its kind and the field', () => {
