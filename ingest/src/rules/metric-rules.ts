@@ -39,11 +39,10 @@ export function evalRate(rule: RateRule, st: RateState, value: number, ts: numbe
   const last = pts[pts.length - 1];
   if (!last || ts > last[0]) pts.push([ts, value]);
   const from = ts - rule.windowS * 1000;
-  let drop = 0;
   while (pts.length > MAX_RATE_POINTS || (pts.length && pts[0]![0] < from)) pts.shift();
   let ref = value;
   for (const [, v] of pts) ref = rule.change === 'drop' ? Math.max(ref, v) : Math.min(ref, v);
-  drop = rule.change === 'drop' ? ref - value : value - ref;
+  const drop = rule.change === 'drop' ? ref - value : value - ref;
   const hit = levelAtLeast(rule.levels, drop + 1e-12);
   if (hit) st.lastHit = ts;
   const holding = st.level && st.lastHit !== undefined && ts - st.lastHit < (rule.holdS ?? 0) * 1000 ? st.level : null;
