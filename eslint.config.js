@@ -15,7 +15,10 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
     rules: {
       // Unused names are mistakes, except the deliberate `_`-prefixed ones.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Only the config module reads the environment (STYLE.md habit 3).
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read settings through core/src/node/config.ts' }],
       eqeqeq: ['error', 'smart'],

@@ -106,6 +106,7 @@ function kindDef(kind: DeviceKind, info: KindInfo): KindDef {
 }
 
 /** Each kind with the built-in rules' thresholds, offline level and event levels. */
-export const KINDS = Object.fromEntries(
-  (Object.entries(KIND_INFO) as [DeviceKind, KindInfo][]).map(([k, info]) => [k, kindDef(k, info)]),
-) as Record<DeviceKind, KindDef>;
+export const KINDS = Object.fromEntries((Object.entries(KIND_INFO) as [DeviceKind, KindInfo][]).map(([k, info]) => [k, kindDef(k, info)])) as Record<
+  DeviceKind,
+  KindDef
+>;

@@ -71,11 +71,7 @@ export interface ThresholdTerms {
 }
 
 /** A threshold alert's sentence (see `THRESHOLD_SENTENCES`). */
-export function thresholdText(
-  a: Pick<Alert, 'direction' | 'value' | 'threshold' | 'peak' | 'clearedAt'>,
-  lang: 'zh' | 'en',
-  terms: ThresholdTerms,
-): string {
+export function thresholdText(a: Pick<Alert, 'direction' | 'value' | 'threshold' | 'peak' | 'clearedAt'>, lang: 'zh' | 'en', terms: ThresholdTerms): string {
   const phase = thresholdPhase(a);
   const way: Way = a.direction ?? 'unknown';
   const n = (x: number | undefined) => (x === undefined ? '—' : terms.num(x));

@@ -10,9 +10,7 @@ export function deviceTopic(tenant: string, device: string, channel: Channel): s
   return `${TOPIC_ROOT}/${tenant}/${device}/${channel}`;
 }
 
-export type ParsedTopic =
-  | { ok: true; tenant: string; device: string; channel: Channel }
-  | { ok: false; reason: string };
+export type ParsedTopic = { ok: true; tenant: string; device: string; channel: Channel } | { ok: false; reason: string };
 
 export function parseTopic(topic: string): ParsedTopic {
   const parts = topic.split('/');

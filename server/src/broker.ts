@@ -86,7 +86,9 @@ export class EmbeddedBroker {
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
         const p = client ? this.principals.get(client) : undefined;
-        const d = p ? auth.mayPublish(p, packet.topic, packet.retain, Buffer.byteLength(packet.payload)) : { ok: false as const, reason: 'no authenticated client' };
+        const d = p
+          ? auth.mayPublish(p, packet.topic, packet.retain, Buffer.byteLength(packet.payload))
+          : { ok: false as const, reason: 'no authenticated client' };
         if (d.ok) return done(null);
         this.refusals.note('publish', `${packet.topic}: ${d.reason}`, client);
         done(new Error(d.reason));
@@ -115,7 +117,9 @@ export class EmbeddedBroker {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(err.code === 'EADDRINUSE' ? `MQTT_PORT ${this.opts.port} is already in use (set MQTT_PORT, or MQTT_URL to use that broker)` : err.message)),
+        reject(
+          new Error(err.code === 'EADDRINUSE' ? `MQTT_PORT ${this.opts.port} is already in use (set MQTT_PORT, or MQTT_URL to use that broker)` : err.message),
+        ),
       );
       server.listen(this.opts.port, this.opts.host, () => resolve());
     });
@@ -136,7 +140,12 @@ export class EmbeddedBroker {
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }
 
-  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (err: AuthenticateError | null, ok: boolean | null) => void): void {
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (err: AuthenticateError | null, ok: boolean | null) => void,
+  ): void {
     const will = this.wills.get(client) ?? null;
     this.wills.delete(client);
     const refuse = (code: number, reason: string) => {

@@ -128,7 +128,10 @@ export class SocketHub {
   }
 
   private emitAlert(a: Alert): void {
-    this.io.to(STAFF_ROOM).to(tenantRoom(a.tenant)).emit('alert', { ...a });
+    this.io
+      .to(STAFF_ROOM)
+      .to(tenantRoom(a.tenant))
+      .emit('alert', { ...a });
   }
 
   private flushAlerts(): void {

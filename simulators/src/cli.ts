@@ -77,30 +77,30 @@ function num(raw: string | undefined, name: string, check: (n: number) => boolea
 function args(argv: string[]) {
   try {
     return parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-      credentials: { type: 'string' },
-      'skip-uncredentialed': { type: 'boolean', default: false },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      registry: { type: 'string' },
-      'incident-minute': { type: 'string' },
-      'incident-device': { type: 'string' },
-      'no-incident': { type: 'boolean', default: false },
-      'fire-minute': { type: 'string' },
-      'fire-device': { type: 'string' },
-      'violation-minute': { type: 'string' },
-      'violation-tenant': { type: 'string' },
-      duration: { type: 'string' },
-      speed: { type: 'string' },
-      only: { type: 'string' },
-      qos: { type: 'string' },
-      seed: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      args: argv,
+      strict: true,
+      options: {
+        url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+        credentials: { type: 'string' },
+        'skip-uncredentialed': { type: 'boolean', default: false },
+        username: { type: 'string' },
+        password: { type: 'string' },
+        registry: { type: 'string' },
+        'incident-minute': { type: 'string' },
+        'incident-device': { type: 'string' },
+        'no-incident': { type: 'boolean', default: false },
+        'fire-minute': { type: 'string' },
+        'fire-device': { type: 'string' },
+        'violation-minute': { type: 'string' },
+        'violation-tenant': { type: 'string' },
+        duration: { type: 'string' },
+        speed: { type: 'string' },
+        only: { type: 'string' },
+        qos: { type: 'string' },
+        seed: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (err) {
@@ -128,7 +128,10 @@ function parse(argv: string[]) {
   } else if (values['skip-uncredentialed']) {
     throw new UsageError('--skip-uncredentialed needs --credentials');
   }
-  const only = values.only?.split(',').map((k) => k.trim()).filter(Boolean);
+  const only = values.only
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   for (const k of only ?? []) {
     if (!(DEVICE_KINDS as readonly string[]).includes(k)) throw new UsageError(`--only: unknown kind "${k}" (kinds: ${DEVICE_KINDS.join(', ')})`);
   }
@@ -190,7 +193,8 @@ async function main(): Promise<void> {
     speed: args.speed,
     only: args.only,
     incident: args.incidentMinute === null ? null : { deviceId: args.incidentDevice, atS: args.incidentMinute * 60 },
-    fire: args.fireMinute === null ? (args.fireDevice ? { deviceId: args.fireDevice, atS: 0 } : null) : { deviceId: args.fireDevice, atS: args.fireMinute * 60 },
+    fire:
+      args.fireMinute === null ? (args.fireDevice ? { deviceId: args.fireDevice, atS: 0 } : null) : { deviceId: args.fireDevice, atS: args.fireMinute * 60 },
     violation: args.violationMinute === null ? null : { tenantId: args.violationTenant, atS: args.violationMinute * 60 },
     qos: args.qos,
     seed: args.seed,
@@ -218,7 +222,9 @@ async function main(): Promise<void> {
     console.log(`stopping (${why}): announcing devices offline…`);
     await sim.stop();
     const st = sim.stats();
-    console.log(`stopped: ${st.sent} messages sent${st.dropped ? `, ${st.dropped} dropped while disconnected` : ''}${st.refused ? `, ${st.refused} connections refused` : ''}`);
+    console.log(
+      `stopped: ${st.sent} messages sent${st.dropped ? `, ${st.dropped} dropped while disconnected` : ''}${st.refused ? `, ${st.refused} connections refused` : ''}`,
+    );
   };
   // Before connecting: a stop during the connecting of thousands of devices must be as prompt.
   const onSignal = (why: string, code: number) => () => {
@@ -231,11 +237,18 @@ async function main(): Promise<void> {
   const s0 = sim.stats();
   if (credentials) {
     if (sim.uncredentialed.length) {
-      const ids = sim.uncredentialed.slice(0, 5).map((d) => d.id).join(', ');
-      console.log(`warning: ${sim.uncredentialed.length} devices have no credential in ${credentials.path} and are left out (${ids}${sim.uncredentialed.length > 5 ? ', …' : ''})`);
+      const ids = sim.uncredentialed
+        .slice(0, 5)
+        .map((d) => d.id)
+        .join(', ');
+      console.log(
+        `warning: ${sim.uncredentialed.length} devices have no credential in ${credentials.path} and are left out (${ids}${sim.uncredentialed.length > 5 ? ', …' : ''})`,
+      );
     }
   } else {
-    console.log('note: no --credentials: one connection per tenant, for anonymous development brokers; the platform\'s brokers require device credentials (--credentials FILE)');
+    console.log(
+      "note: no --credentials: one connection per tenant, for anonymous development brokers; the platform's brokers require device credentials (--credentials FILE)",
+    );
   }
   console.log(
     `connecting ${s0.devices} devices from ${registryPath} over ${s0.connections} connections` +

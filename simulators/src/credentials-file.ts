@@ -14,13 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { credentialsFileSchema, type CredentialsFile, type MqttCredential, type Device } from '@lifeline/core';
 
-export {
-  CREDENTIALS_FILE_VERSION,
-  CREDENTIAL_SECRET_MIN_LENGTH,
-  MqttCredential,
-  CredentialsFile,
-  credentialsFileSchema,
-} from '@lifeline/core';
+export { CREDENTIALS_FILE_VERSION, CREDENTIAL_SECRET_MIN_LENGTH, MqttCredential, CredentialsFile, credentialsFileSchema } from '@lifeline/core';
 
 export class CredentialsError extends Error {}
 

@@ -117,8 +117,7 @@ class Builder {
   }
 
   address(town: TownDef): string {
-    const street =
-      town.name === '太和镇' ? `${this.rng.pick(ROADS)}${this.rng.int(1, 320)}号` : `${this.rng.pick(town.villages)}村${this.rng.int(1, 180)}号`;
+    const street = town.name === '太和镇' ? `${this.rng.pick(ROADS)}${this.rng.int(1, 320)}号` : `${this.rng.pick(town.villages)}村${this.rng.int(1, 180)}号`;
     return `${DISTRICT.city}${DISTRICT.name}${town.name}${street}`;
   }
 }
@@ -244,9 +243,7 @@ function smoke(b: Builder): void {
     const town = b.town();
     const house = rng.chance(0.4);
     const site = b.uniqueName(() =>
-      house
-        ? `${town.name}${rng.pick(town.villages)}村${rng.int(1, 260)}号自建房`
-        : `${town.name}${rng.pick(SHOP_NAMES)}${rng.pick(SMALL_PLACES)}`,
+      house ? `${town.name}${rng.pick(town.villages)}村${rng.int(1, 260)}号自建房` : `${town.name}${rng.pick(SHOP_NAMES)}${rng.pick(SMALL_PLACES)}`,
     );
     const at = b.pointNear(town.center, town.spread);
     const address = b.address(town);
@@ -297,7 +294,9 @@ function water(b: Builder): void {
     const [lon, lat] = b.pointNear(town.center, town.spread * 1.3);
     const device: Omit<Device, 'id' | 'kind'> = {
       tenant: 'qx-water',
-      name: b.uniqueName(() => `${town.name}${town.name === '太和镇' ? `${rng.pick(ROADS)}${rng.pick(SEGMENTS)}` : `${rng.pick(town.villages)}村`}供水管网压力监测点`),
+      name: b.uniqueName(
+        () => `${town.name}${town.name === '太和镇' ? `${rng.pick(ROADS)}${rng.pick(SEGMENTS)}` : `${rng.pick(town.villages)}村`}供水管网压力监测点`,
+      ),
       town: town.name,
       address: b.address(town),
       lon,
@@ -338,7 +337,14 @@ function drainage(b: Builder): void {
   while (b.count('drainage') < TARGETS.drainage) {
     const town = rng.chance(0.5) ? taihe : b.town();
     const [lon, lat] = b.pointNear(town.center, town.spread * 1.3);
-    b.add('drainage', { tenant: 'qx-drain', name: b.uniqueName(() => `${town.name}${drainPlace(rng, town)}`), town: town.name, address: b.address(town), lon, lat });
+    b.add('drainage', {
+      tenant: 'qx-drain',
+      name: b.uniqueName(() => `${town.name}${drainPlace(rng, town)}`),
+      town: town.name,
+      address: b.address(town),
+      lon,
+      lat,
+    });
   }
 }
 

@@ -108,9 +108,7 @@ export function defaultGasDevice(devices: readonly Device[]): Device | undefined
 /** Picks the default fire panel: a hotel in 太和镇, else any panel. */
 export function defaultFirePanel(devices: readonly Device[]): Device | undefined {
   const panels = devices.filter((d) => d.kind === 'fire_panel');
-  return (
-    panels.find((d) => d.town === '太和镇' && /宾馆|酒店|旅馆/.test(d.name)) ?? panels.find((d) => d.town === '太和镇') ?? panels[0]
-  );
+  return panels.find((d) => d.town === '太和镇' && /宾馆|酒店|旅馆/.test(d.name)) ?? panels.find((d) => d.town === '太和镇') ?? panels[0];
 }
 
 /**

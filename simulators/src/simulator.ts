@@ -110,7 +110,7 @@ class DueQueue {
   push(due: number, slot: number, version: number): void {
     const h = this.heap;
     h.push([due, slot, version]);
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (h[p]![0] <= h[i]![0]) break;
       [h[p], h[i]] = [h[i]!, h[p]!];
@@ -126,7 +126,7 @@ class DueQueue {
     const last = h.pop();
     if (h.length && last) {
       h[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
@@ -185,7 +185,9 @@ export class Simulator {
     const only = opts.only && opts.only.length ? new Set(opts.only) : null;
     const wanted = opts.registry.devices.filter((d) => !only || only.has(d.kind));
     if (!wanted.length) throw new SimulatorError(`no devices to simulate${only ? ` of kind ${[...only].join(', ')}` : ''}`);
-    const suffix = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
+    const suffix = Math.floor(Math.random() * 0xffffff)
+      .toString(16)
+      .padStart(6, '0');
     const plan = planConnections(
       wanted,
       opts.credentials
@@ -196,7 +198,10 @@ export class Simulator {
     this.uncredentialed = plan.uncredentialed;
     if (plan.uncredentialed.length) {
       const n = plan.uncredentialed.length;
-      const ids = plan.uncredentialed.slice(0, UNCREDENTIALED_SHOWN).map((d) => d.id).join(', ');
+      const ids = plan.uncredentialed
+        .slice(0, UNCREDENTIALED_SHOWN)
+        .map((d) => d.id)
+        .join(', ');
       const what = `${n} of ${wanted.length} simulated devices have no credential in ${opts.credentials!.path} (${ids}${n > UNCREDENTIALED_SHOWN ? ', …' : ''})`;
       if (!opts.skipUncredentialed) throw new SimulatorError(`${what}: give them credentials, or leave them out (--skip-uncredentialed)`);
       if (n === wanted.length) throw new SimulatorError(`${what}: no device left to simulate`);
@@ -296,7 +301,10 @@ export class Simulator {
     this.running = true;
     this.tick();
     const c = connections.counts();
-    log.info({ url: redactUrl(this.opts.url), devices: this.slots.length, connections: c.total, up: c.up, refused: c.refused, speed: this.speed }, 'simulator started');
+    log.info(
+      { url: redactUrl(this.opts.url), devices: this.slots.length, connections: c.total, up: c.up, refused: c.refused, speed: this.speed },
+      'simulator started',
+    );
     return this;
   }
 

@@ -186,7 +186,7 @@ describe('the closed loop on the dashboard', () => {
     expect(await page.evaluate((id) => window.__lifeline!.alerts().some((a) => (a as { id: string }).id === id), alertId)).toBe(false);
 
     // The server's record: each step signed by the person who was logged in when it was taken.
-    const timeline = await page.evaluate(async (id) => (await fetch(`/api/alerts/${encodeURIComponent(id)}/timeline`)).json(), alertId) as TimelineEntry[];
+    const timeline = (await page.evaluate(async (id) => (await fetch(`/api/alerts/${encodeURIComponent(id)}/timeline`)).json(), alertId)) as TimelineEntry[];
     const actorOf = (action: string) => timeline.find((l) => l.action === action)?.actor;
     expect([actorOf('acknowledged'), actorOf('dispatched'), actorOf('resolved')]).toEqual([OPERATOR, OPERATOR, OPERATOR]);
     expect(timeline[timeline.length - 1]).toMatchObject({ action: 'closed', actor: SUPERVISOR, note: CLOSE_NOTE });
@@ -215,7 +215,7 @@ describe('the closed loop on the dashboard', () => {
     expect(await popup.locator('.popup-silence').textContent()).toContain(SILENCE_REASON);
     await expect.poll(() => page.textContent('#silences-open .tool-n')).toBe('1');
 
-    const silences = await page.evaluate(async () => (await fetch('/api/silences')).json()) as Silence[];
+    const silences = (await page.evaluate(async () => (await fetch('/api/silences')).json())) as Silence[];
     expect(silences).toHaveLength(1);
     expect(silences[0]).toMatchObject({ device: gas.id, actor: OPERATOR, reason: SILENCE_REASON });
     expect(silences[0]!.to - silences[0]!.from).toBe(4 * 3_600_000);
@@ -250,14 +250,14 @@ describe('the closed loop on the dashboard', () => {
     await page.keyboard.press('Escape');
     await list.waitFor({ state: 'detached' });
     expect(await page.textContent('#silences-open .tool-n')).toBe('0');
-    const after = await page.evaluate(async () => (await fetch('/api/silences')).json()) as Silence[];
+    const after = (await page.evaluate(async () => (await fetch('/api/silences')).json())) as Silence[];
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ id, device: gas.id, actor: OPERATOR, reason: SILENCE_REASON, endedBy: OPERATOR });
     expect(after[0]!.endedAt).toBeGreaterThan(after[0]!.from);
     expect(after[0]!.to).toBeLessThanOrEqual(after[0]!.endedAt!);
   }, 60_000);
 
-  it('lists rejected messages in 数据异常 (an admin\'s) with counts by code and their reasons', async () => {
+  it("lists rejected messages in 数据异常 (an admin's) with counts by code and their reasons", async () => {
     // Only an admin reads dead letters ('deadletters:read'): a duty officer has no 数据异常 button.
     expect(await page.locator('#dead-letters-open').count()).toBe(0);
     await logOut(page);
@@ -268,10 +268,13 @@ describe('the closed loop on the dashboard', () => {
     const dialog = page.locator('dialog.dead-letters-dialog');
     await dialog.waitFor({ state: 'visible' });
     await expect
-      .poll(async () => {
-        await dialog.locator('[data-action=refresh]').click();
-        return dialog.locator('.dl-table tbody tr').count();
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          await dialog.locator('[data-action=refresh]').click();
+          return dialog.locator('.dl-table tbody tr').count();
+        },
+        { timeout: 10_000 },
+      )
       .toBe(2);
     expect(await dialog.locator('.dl-code[data-code=bad_json] .dl-n').textContent()).toBe('1');
     expect(await dialog.locator('.dl-code[data-code=invalid_payload] .dl-n').textContent()).toBe('1');

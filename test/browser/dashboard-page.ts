@@ -154,7 +154,12 @@ export async function clickDevicePoint(page: Page, device: Pick<RegistryDevice, 
 }
 
 /** One message from `device` on its own topic (QoS 1), as a device on the anonymous private broker sends it. */
-export async function publish(mqttUrl: string, device: Pick<RegistryDevice, 'id' | 'tenant'>, payload: string, channel: 'telemetry' | 'event' | 'status' = 'telemetry'): Promise<void> {
+export async function publish(
+  mqttUrl: string,
+  device: Pick<RegistryDevice, 'id' | 'tenant'>,
+  payload: string,
+  channel: 'telemetry' | 'event' | 'status' = 'telemetry',
+): Promise<void> {
   const client = await mqtt.connectAsync(mqttUrl, { clientId: uniqueName('dev'), username: device.tenant });
   try {
     await client.publishAsync(deviceTopic(device.tenant, device.id, channel), payload, { qos: 1 });

@@ -31,7 +31,9 @@ describe('logins and roles on the dashboard', () => {
 
   const row = (device: string) => page.locator(`.alert-list .alert-row[data-device="${device}"]:not([data-site])`);
   const openAlertOf = async (device: string) =>
-    waitFor(async () => (await supervisor.get<Alert[]>('/alerts?state=open')).body.find((a) => a.device === device && !a.site), { what: `an open alert of ${device} on the server` });
+    waitFor(async () => (await supervisor.get<Alert[]>('/alerts?state=open')).body.find((a) => a.device === device && !a.site), {
+      what: `an open alert of ${device} on the server`,
+    });
   const text = (testId: string) => page.getByTestId(testId).textContent();
 
   beforeAll(async () => {
@@ -106,7 +108,7 @@ describe('logins and roles on the dashboard', () => {
     expect(watch.errors).toEqual([]);
   }, 60_000);
 
-  it('after 退出, in English from the 登录 page\'s toggle, shows an enterprise user only its own devices and alerts, without 派单 or 销号', async () => {
+  it("after 退出, in English from the 登录 page's toggle, shows an enterprise user only its own devices and alerts, without 派单 or 销号", async () => {
     await logOut(page);
     expect(await page.locator('.login-page h2').textContent()).toBe('值班登录');
     await page.getByTestId('login-lang').click();
@@ -124,7 +126,10 @@ describe('logins and roles on the dashboard', () => {
 
     // Its own three meters, on the map and in the header; none of the city's other devices.
     expect(await page.evaluate(() => window.__lifeline!.deviceCount())).toBe(own.length);
-    await waitFor(() => page.evaluate((n) => window.__lifeline!.renderedDeviceCount() === n, own.length), { timeoutMs: 20_000, what: `${own.length} devices drawn` });
+    await waitFor(() => page.evaluate((n) => window.__lifeline!.renderedDeviceCount() === n, own.length), {
+      timeoutMs: 20_000,
+      what: `${own.length} devices drawn`,
+    });
     expect(await text('device-count')).toBe(String(own.length));
 
     // Another tenant's red alert, raised while the enterprise user watches, reaches the server but not this page…

@@ -42,7 +42,10 @@ describe('the simulator on the embedded broker, each device with its own credent
     const plans = registry.devices.map((d) => ({ username: d.id, kind: 'device' as const, tenant: d.tenant, devices: [d.id] }));
     const secrets = await t.platform.store.credentials.issueMany(plans);
     dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-sim-creds-'));
-    const file: CredentialsFile = { version: 1, credentials: plans.map((p) => ({ username: p.username, secret: secrets.get(p.username)!, tenant: p.tenant, devices: p.devices })) };
+    const file: CredentialsFile = {
+      version: 1,
+      credentials: plans.map((p) => ({ username: p.username, secret: secrets.get(p.username)!, tenant: p.tenant, devices: p.devices })),
+    };
     writeFileSync(path.join(dir, 'credentials.json'), JSON.stringify(file), { mode: 0o600 });
   }, 240_000);
 
@@ -57,13 +60,14 @@ describe('the simulator on the embedded broker, each device with its own credent
 
   it('refuses an anonymous client: only credentials get in', async () => {
     expect(t.platform.config.mqttUrl).toBeNull();
-    const refused = await mqtt
-      .connectAsync(t.platform.mqttUrl, { clientId: uniqueName('anon'), reconnectPeriod: 0, connectTimeout: 5000 })
-      .then(async (c) => (await c.endAsync(true), 'accepted'), (err: { code?: number }) => `refused ${err.code}`);
+    const refused = await mqtt.connectAsync(t.platform.mqttUrl, { clientId: uniqueName('anon'), reconnectPeriod: 0, connectTimeout: 5000 }).then(
+      async (c) => (await c.endAsync(true), 'accepted'),
+      (err: { code?: number }) => `refused ${err.code}`,
+    );
     expect(refused).toMatch(/^refused [245]$/);
   });
 
-  it('shows every device online in the duty officer\'s dashboard while the simulator runs, and offline once it stops', async () => {
+  it("shows every device online in the duty officer's dashboard while the simulator runs, and offline once it stops", async () => {
     await page.goto(t.url);
     await logInAs(page, 'duty');
     expect(await stat('stat-total')).toBe(DEVICES);
@@ -71,7 +75,19 @@ describe('the simulator on the embedded broker, each device with its own credent
 
     sim = spawn(
       process.execPath,
-      ['--import', 'tsx', 'simulators/src/cli.ts', '--url', t.platform.mqttUrl, '--credentials', path.join(dir, 'credentials.json'), '--no-incident', '--speed', '10', '--quiet'],
+      [
+        '--import',
+        'tsx',
+        'simulators/src/cli.ts',
+        '--url',
+        t.platform.mqttUrl,
+        '--credentials',
+        path.join(dir, 'credentials.json'),
+        '--no-incident',
+        '--speed',
+        '10',
+        '--quiet',
+      ],
       // The packages' sources, as the tests use them: no build needed.
       { cwd: REPO_ROOT, env: { ...process.env, TSX_TSCONFIG_PATH: 'test/tsconfig.json', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );

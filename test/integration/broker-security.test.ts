@@ -50,7 +50,8 @@ async function mosquitto(store: MemoryCredentialStore): Promise<BrokerUnderTest>
   const dir = mkdtempSync(path.join(os.tmpdir(), SERVICES_DIR_PREFIX));
   writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
   const authDir = path.join(dir, 'auth');
-  const write = async () => writeMosquittoAuth(authDir, { credentials: await store.list(), ingest: { username: INGEST.username, secretHash: hashDeviceSecret(INGEST.secret) } });
+  const write = async () =>
+    writeMosquittoAuth(authDir, { credentials: await store.list(), ingest: { username: INGEST.username, secretHash: hashDeviceSecret(INGEST.secret) } });
   await write();
   const [mqttPort, influxPort] = [await freePort(), await freePort()];
   const args = ['start', '--dir', dir, '--mqtt-port', String(mqttPort), '--influx-port', String(influxPort), '--mqtt-auth-dir', authDir];
@@ -71,7 +72,14 @@ async function mosquitto(store: MemoryCredentialStore): Promise<BrokerUnderTest>
       const before = readFileSync(log, 'utf8').split('\n').length;
       if ((await write()).changed) reloadMosquitto(path.join(dir, 'mosquitto/mosquitto.pid'));
       // Mosquitto logs the reload when it has re-read the files.
-      await waitFor(() => readFileSync(log, 'utf8').split('\n').slice(before - 1).some((l) => /Reloading config/.test(l)), { what: 'Mosquitto to reload its files' });
+      await waitFor(
+        () =>
+          readFileSync(log, 'utf8')
+            .split('\n')
+            .slice(before - 1)
+            .some((l) => /Reloading config/.test(l)),
+        { what: 'Mosquitto to reload its files' },
+      );
     },
     stop,
   };
@@ -255,7 +263,7 @@ describe.each([
     await store.setDisabled('gas-new', true);
     await broker.sync();
     // Mosquitto re-checks connected clients on SIGHUP; the embedded broker within refreshMs (2 s).
-    await waitFor(() => closed, { what: 'the disabled credential\'s connection to end', timeoutMs: 5000 });
+    await waitFor(() => closed, { what: "the disabled credential's connection to end", timeoutMs: 5000 });
     expect(await connackCode(broker.url, d)).toBe(broker.wrongSecretCode);
     live.end(true);
   });
@@ -300,7 +308,11 @@ describe('the generated Mosquitto files', () => {
     const r = writeMosquittoAuth(dir, { credentials: [cred('d-2'), cred('d-1'), cred('off', { disabled: true })], ingest });
     expect(r).toMatchObject({ written: 2, skipped: [], changed: true });
     for (const f of [r.passwdFile, r.aclFile]) expect(statSync(f).mode & 0o777).toBe(0o600);
-    expect(readFileSync(r.passwdFile, 'utf8').split('\n').map((l) => l.split(':')[0])).toEqual([INGEST.username, 'd-1', 'd-2', '']);
+    expect(
+      readFileSync(r.passwdFile, 'utf8')
+        .split('\n')
+        .map((l) => l.split(':')[0]),
+    ).toEqual([INGEST.username, 'd-1', 'd-2', '']);
     const acl = readFileSync(r.aclFile, 'utf8');
     expect(acl).toContain(`user ${INGEST.username}\ntopic read lifeline/v1/#\n`);
     expect(acl).toContain('user d-1\ntopic write lifeline/v1/t1/d-1/telemetry\ntopic write lifeline/v1/t1/d-1/event\ntopic write lifeline/v1/t1/d-1/status\n');
@@ -309,7 +321,14 @@ describe('the generated Mosquitto files', () => {
 
   it('leave out, and report, a credential that cannot be written safely', () => {
     const r = writeMosquittoAuth(dir, {
-      credentials: [cred('ok'), cred('bad name'), cred('x', { tenant: 'a/b' }), cred('y', { devices: ['#'] }), cred(INGEST.username), cred('z', { secretHash: 'plain' })],
+      credentials: [
+        cred('ok'),
+        cred('bad name'),
+        cred('x', { tenant: 'a/b' }),
+        cred('y', { devices: ['#'] }),
+        cred(INGEST.username),
+        cred('z', { secretHash: 'plain' }),
+      ],
       ingest,
     });
     expect(r.written).toBe(1);

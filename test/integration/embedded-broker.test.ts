@@ -40,10 +40,13 @@ describe('the platform without MQTT_URL', () => {
     const device = await mqtt.connectAsync(t.platform.mqttUrl, { clientId: drain.id, username: drain.id, password: secret, reconnectPeriod: 0 });
     await device.publishAsync(topic(drain), JSON.stringify({ values: { level_m: 3.2 } }), { qos: 1 });
     await device.endAsync();
-    const alerts = await waitFor(async () => {
-      const open = await openDrainAlerts();
-      return open.length ? open : null;
-    }, { what: 'the drainage alert' });
+    const alerts = await waitFor(
+      async () => {
+        const open = await openDrainAlerts();
+        return open.length ? open : null;
+      },
+      { what: 'the drainage alert' },
+    );
     expect(alerts[0]).toMatchObject({ device: drain.id, level: 'red', rule: 'level_high', value: 3.2 });
     await waitFor(async () => (await influxQuery({ url: influxUrl, db }, 'SELECT * FROM "telemetry"')).length > 0, { what: 'the reading in InfluxDB' });
     const health = (await admin.get<{ broker: { embedded: boolean; ok: boolean } }>('/health')).body;
@@ -61,7 +64,10 @@ describe('the platform without MQTT_URL', () => {
     const again = await mqtt.connectAsync(t.platform.mqttUrl, { clientId: drain.id, username: drain.id, password: secret, reconnectPeriod: 0 });
     await again.publishAsync(topic(drain), JSON.stringify({ values: { level_m: 0.4 } }), { qos: 1 });
     await again.endAsync();
-    await waitFor(async () => (await influxQuery({ url: influxUrl, db }, `SELECT * FROM "telemetry" WHERE "device" = '${drain.id}' AND "level_m" = 0.4`)).length > 0, { what: 'the sentinel reading' });
+    await waitFor(
+      async () => (await influxQuery({ url: influxUrl, db }, `SELECT * FROM "telemetry" WHERE "device" = '${drain.id}' AND "level_m" = 0.4`)).length > 0,
+      { what: 'the sentinel reading' },
+    );
     expect((await openDrainAlerts()).filter((x) => x.device === other.id)).toEqual([]);
     expect(await influxQuery({ url: influxUrl, db }, `SELECT * FROM "telemetry" WHERE "device" = '${other.id}'`)).toEqual([]);
   });
@@ -69,7 +75,9 @@ describe('the platform without MQTT_URL', () => {
   it('refuses a rotated secret: the old one no longer connects', async () => {
     const old = await issue(other.id);
     const fresh = await issue(other.id);
-    await expect(mqtt.connectAsync(t.platform.mqttUrl, { clientId: other.id, username: other.id, password: old, reconnectPeriod: 0, connectTimeout: 5000 })).rejects.toThrow();
+    await expect(
+      mqtt.connectAsync(t.platform.mqttUrl, { clientId: other.id, username: other.id, password: old, reconnectPeriod: 0, connectTimeout: 5000 }),
+    ).rejects.toThrow();
     const ok = await mqtt.connectAsync(t.platform.mqttUrl, { clientId: other.id, username: other.id, password: fresh, reconnectPeriod: 0 });
     await ok.endAsync();
     expect((await duty.post('/credentials', { username: other.id, kind: 'device', tenant: other.tenant })).status).toBe(403);

@@ -64,11 +64,17 @@ describe('notifications to robots and a webhook', () => {
     const device = await mqtt.connectAsync(broker.url, { clientId: uniqueName('panel') });
     await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '1-1-001' }), { qos: 1 });
     await device.endAsync();
-    const alert = await waitFor(async () => ((await duty.get<Alert[]>('/alerts?state=open')).body)[0], { what: 'the fire alert' });
+    const alert = await waitFor(async () => (await duty.get<Alert[]>('/alerts?state=open')).body[0], { what: 'the fire alert' });
 
     // raised: webhook refused (given up), wecom after a 503, dingtalk after an errcode
     const ok = (p: string, escalated: boolean) =>
-      rx.got.find((g) => g.path === p && g.status === 200 && JSON.stringify(g.body).includes('升级督办') === escalated && (p !== '/dingtalk' || g !== rx.got.find((x) => x.path === p)));
+      rx.got.find(
+        (g) =>
+          g.path === p &&
+          g.status === 200 &&
+          JSON.stringify(g.body).includes('升级督办') === escalated &&
+          (p !== '/dingtalk' || g !== rx.got.find((x) => x.path === p)),
+      );
     await waitFor(() => ok('/wecom', false) && ok('/dingtalk', false), { what: 'the raised message on both robots', timeoutMs: 15_000 });
 
     const wecom = ok('/wecom', false)!.body as { msgtype: string; markdown: { content: string } };

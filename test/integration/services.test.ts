@@ -53,10 +53,9 @@ describe('the InfluxDB started by scripts/services.sh', () => {
 
   it('stores a line-protocol write and returns it to a query', async () => {
     const ts = Date.now();
-    const body = [
-      `telemetry,tenant=city,device=gas-001,kind=gas ch4=12.5 ${ts}`,
-      `telemetry,tenant=city,device=gas-001,kind=gas ch4=13.25 ${ts + 1000}`,
-    ].join('\n');
+    const body = [`telemetry,tenant=city,device=gas-001,kind=gas ch4=12.5 ${ts}`, `telemetry,tenant=city,device=gas-001,kind=gas ch4=13.25 ${ts + 1000}`].join(
+      '\n',
+    );
     const res = await fetch(`${influxUrl}/write?db=${target.db}&precision=ms`, { method: 'POST', body });
     expect(res.status).toBe(204);
 
@@ -136,7 +135,10 @@ describe('the Mosquitto started by scripts/services.sh', () => {
 describe('the PostgreSQL started by scripts/services.sh', () => {
   it('listens on 127.0.0.1 and lets the lifeline superuser into the lifeline database', async () => {
     expect(pgUrl).toMatch(/^postgres:\/\/lifeline:[A-Za-z0-9_-]{32}@127\.0\.0\.1:\d+\/lifeline$/);
-    const row = await withPg(pgUrl, async (c) => (await c.query('SELECT current_user AS who, current_database() AS db, usesuper FROM pg_user WHERE usename = current_user')).rows[0]);
+    const row = await withPg(
+      pgUrl,
+      async (c) => (await c.query('SELECT current_user AS who, current_database() AS db, usesuper FROM pg_user WHERE usename = current_user')).rows[0],
+    );
     expect(row).toEqual({ who: 'lifeline', db: 'lifeline', usesuper: true });
   });
 
@@ -151,7 +153,10 @@ describe('the PostgreSQL started by scripts/services.sh', () => {
     await c.connect();
     await c.query('CREATE TABLE t (x BIGINT)');
     await db.drop();
-    const left = await withPg(pgUrl, async (a) => (await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [new URL(db.url).pathname.slice(1)])).rowCount);
+    const left = await withPg(
+      pgUrl,
+      async (a) => (await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [new URL(db.url).pathname.slice(1)])).rowCount,
+    );
     expect(left).toBe(0);
     await c.end().catch(() => undefined);
   });

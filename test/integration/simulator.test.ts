@@ -130,7 +130,7 @@ describe('Simulator', () => {
     await expect(sim.start()).rejects.toThrow(`cannot connect to the MQTT broker at ${dead}`);
   });
 
-  it('without credentials, notes that the platform\'s brokers need them, connects per tenant and ends promptly on Ctrl-C (exit 0)', async () => {
+  it("without credentials, notes that the platform's brokers need them, connects per tenant and ends promptly on Ctrl-C (exit 0)", async () => {
     const registry = smallRegistry();
     const dir = tempDir('sim-reg');
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,7 +140,9 @@ describe('Simulator', () => {
     cleanup.push(() => killCli(cli));
     const n = registry.tenants.length;
     await untilOutput(cli, new RegExp(`simulating 4 devices over ${n}/${n} connections`));
-    expect(cli.output()).toMatch(/^note: no --credentials: one connection per tenant, for anonymous development brokers; the platform's brokers require device credentials/m);
+    expect(cli.output()).toMatch(
+      /^note: no --credentials: one connection per tenant, for anonymous development brokers; the platform's brokers require device credentials/m,
+    );
     const r = await signalCli(cli, 'SIGINT');
     expect(r, cli.output()).toMatchObject({ code: 0 });
     expect(r.ms).toBeLessThan(2000);
@@ -206,7 +208,12 @@ function tempDir(prefix: string): string {
 
 const secretOf = (username: string) => `s3cret-${username}-0123456789`;
 const own = (d: Device, secret = secretOf(d.id)): MqttCredential => ({ username: d.id, secret, tenant: d.tenant, devices: [d.id] });
-const gateway = (username: string, ds: Device[]): MqttCredential => ({ username, secret: secretOf(username), tenant: ds[0]!.tenant, devices: ds.map((d) => d.id) });
+const gateway = (username: string, ds: Device[]): MqttCredential => ({
+  username,
+  secret: secretOf(username),
+  tenant: ds[0]!.tenant,
+  devices: ds.map((d) => d.id),
+});
 
 /**
  * Mosquitto's password and ACL files (hashed by mosquitto_passwd), with a
@@ -215,7 +222,12 @@ const gateway = (username: string, ds: Device[]): MqttCredential => ({ username,
  * devices' three topics. `client-id` lets a client write only the topics of
  * the device its client id names (%c), whatever its username.
  */
-async function writeMosquittoAuth(dir: string, creds: MqttCredential[], watcher: { username: string; password: string }, acl: 'per-user' | 'client-id'): Promise<void> {
+async function writeMosquittoAuth(
+  dir: string,
+  creds: MqttCredential[],
+  watcher: { username: string; password: string },
+  acl: 'per-user' | 'client-id',
+): Promise<void> {
   const passwd = path.join(dir, 'passwd');
   writeFileSync(passwd, [`${watcher.username}:${watcher.password}`, ...creds.map((c) => `${c.username}:${c.secret}`), ''].join('\n'), { mode: 0o600 });
   await run('mosquitto_passwd', ['-U', passwd]);
@@ -246,7 +258,7 @@ function subRegistry(devices: Device[]): Registry {
 
 const statusesOf = (got: Received[], d: Device) => got.filter((r) => r.device === d.id && r.channel === 'status').map((r) => r.payload);
 
-describe('the simulator with device credentials, on Mosquitto with the platform\'s password and ACL files (services.sh --mqtt-auth-dir)', () => {
+describe("the simulator with device credentials, on Mosquitto with the platform's password and ACL files (services.sh --mqtt-auth-dir)", () => {
   const tag = uniqueName('w');
   const watcher = { username: `watcher-${tag}`.slice(0, 64), password: secretOf('watcher') };
   const smoke = sample.devices.filter((d) => d.kind === 'smoke' && d.tenant === 'city');
@@ -299,13 +311,21 @@ describe('the simulator with device credentials, on Mosquitto with the platform\
     return sub;
   };
 
-  it('publishes each device through its own credential, a gateway\'s devices through the gateway, and reports a refused credential once while the others go on', async () => {
+  it("publishes each device through its own credential, a gateway's devices through the gateway, and reports a refused credential once while the others go on", async () => {
     const devices = [a.own, ...a.gw, a.refused];
     const registry = checkRegistry(subRegistry(devices));
     const creds = checkCredentialsFile({ version: 1, credentials: [own(a.own), gwA, own(a.refused, secretOf('not-its-own'))] }, 'a.json', registry);
     const sub = await watch(devices);
     const refusals: string[] = [];
-    const sim = new Simulator({ url: services.url, registry, credentials: creds, speed: 60, seed: 2, incident: null, onRefused: (n, why) => refusals.push(`${n}: ${why}`) });
+    const sim = new Simulator({
+      url: services.url,
+      registry,
+      credentials: creds,
+      speed: 60,
+      seed: 2,
+      incident: null,
+      onRefused: (n, why) => refusals.push(`${n}: ${why}`),
+    });
     cleanup.push(() => sim.stop());
     await sim.start();
 
@@ -327,7 +347,7 @@ describe('the simulator with device credentials, on Mosquitto with the platform\
     expect(sim.stats().connected).toBe(2);
   });
 
-  it('leaves a device with its own credential retained offline through its last will when the simulator is killed; a gateway\'s devices have none', async () => {
+  it("leaves a device with its own credential retained offline through its last will when the simulator is killed; a gateway's devices have none", async () => {
     const devices = [b.own, ...b.gw];
     const regFile = path.join(files, 'b-registry.json');
     writeFileSync(regFile, JSON.stringify(subRegistry(devices)));
@@ -352,7 +372,11 @@ describe('the simulator with device credentials, on Mosquitto with the platform\
   it('ends promptly on SIGTERM (exit 0) even when the broker has stalled', async () => {
     const regFile = path.join(files, 'c-registry.json');
     writeFileSync(regFile, JSON.stringify(subRegistry(c.own)));
-    const credFile = writeCredentials(files, 'c', c.own.map((d) => own(d)));
+    const credFile = writeCredentials(
+      files,
+      'c',
+      c.own.map((d) => own(d)),
+    );
     const cli = runCli(['--url', services.url, '--registry', regFile, '--credentials', credFile, '--speed', '60', '--no-incident']);
     cleanup.push(() => killCli(cli));
     await untilOutput(cli, /simulating 2 devices over 2\/2 connections/);
@@ -392,7 +416,10 @@ async function startMosquitto(settings: string[]): Promise<{ url: string; stop()
   const dir = tempDir('sim-broker');
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'persistence false', 'user root', 'log_dest stderr', ...settings.map((l) => l.replaceAll('$DIR', dir)), ''].join('\n'));
+  writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, 'persistence false', 'user root', 'log_dest stderr', ...settings.map((l) => l.replaceAll('$DIR', dir)), ''].join('\n'),
+  );
   const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
@@ -417,7 +444,7 @@ async function startMosquitto(settings: string[]): Promise<{ url: string; stop()
   };
 }
 
-describe('the simulator\'s MQTT client ids', () => {
+describe("the simulator's MQTT client ids", () => {
   const cleanup: (() => Promise<unknown> | void)[] = [];
   afterEach(async () => {
     for (const f of cleanup.splice(0).reverse()) await f();
@@ -436,7 +463,13 @@ describe('the simulator\'s MQTT client ids', () => {
     cleanup.push(() => broker.stop());
     const sub = await listen(broker.url, new Set(devices.map((d) => d.tenant)), watcher);
     cleanup.push(() => sub.client.endAsync());
-    const sim = new Simulator({ url: broker.url, registry, credentials: checkCredentialsFile({ version: 1, credentials: creds }, 'ids.json', registry), speed: 60, incident: null });
+    const sim = new Simulator({
+      url: broker.url,
+      registry,
+      credentials: checkCredentialsFile({ version: 1, credentials: creds }, 'ids.json', registry),
+      speed: 60,
+      incident: null,
+    });
     cleanup.push(() => sim.stop());
     await sim.start();
     for (const d of devices) await waitFor(() => sub.got.some((r) => r.device === d.id && r.channel === 'telemetry'), { what: `telemetry of ${d.id}` });

@@ -94,7 +94,11 @@ export async function seedAccounts(platform: Platform, enterpriseTenant: string)
 }
 
 export async function login(url: string, username: string, password: string): Promise<ApiClient> {
-  const res = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (res.status !== 200) throw new Error(`login as ${username} answered ${res.status}: ${await res.text()}`);
   const set = res.headers.get('set-cookie') ?? '';
   const cookie = set.split(';')[0]!;

@@ -52,7 +52,8 @@ export function receiver(reply: (path: string, n: number) => Reply = () => ACCEP
   });
   return {
     got,
-    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`))),
+    start: () =>
+      new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`))),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

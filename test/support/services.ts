@@ -119,9 +119,7 @@ export async function startServices(opts: { mqtt?: boolean; pg?: boolean } = {})
   const urls = parseUrls(res.stdout);
   if (res.code !== 0 || !urls.INFLUX_URL || (mqtt && !urls.MQTT_URL) || (pg && !urls.DATABASE_URL)) {
     await stop().catch(() => undefined);
-    throw new Error(
-      `could not start the test services (scripts/services.sh ${args.join(' ')} exited ${res.code}):\n${res.stderr}${res.stdout}`,
-    );
+    throw new Error(`could not start the test services (scripts/services.sh ${args.join(' ')} exited ${res.code}):\n${res.stderr}${res.stdout}`);
   }
   return {
     dir,

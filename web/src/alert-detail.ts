@@ -172,8 +172,12 @@ export class AlertDetailView {
             { class: 'tl-head' },
             h('time', { class: 'tl-time', datetime: new Date(e.at).toISOString() }, formatDateTime(e.at)),
             h('span', { class: 'tl-action' }, actionLabel(e.action), repeats > 1 ? ` ×${repeats}` : ''),
-            e.action === 'raised' || e.action === 'escalated' || levelChanged ? h('span', { class: `level-badge level-${e.level}` }, levelLabel(e.level as Level)) : null,
-            e.actor ? h('span', { class: `tl-actor${e.actor === SYSTEM_ACTOR ? ' system' : ''}`, 'data-role': 'actor', 'data-actor': e.actor }, actorLabel(e.actor)) : null,
+            e.action === 'raised' || e.action === 'escalated' || levelChanged
+              ? h('span', { class: `level-badge level-${e.level}` }, levelLabel(e.level as Level))
+              : null,
+            e.actor
+              ? h('span', { class: `tl-actor${e.actor === SYSTEM_ACTOR ? ' system' : ''}`, 'data-role': 'actor', 'data-actor': e.actor }, actorLabel(e.actor))
+              : null,
           ),
           repeats > 1 ? h('div', { class: 'tl-sub muted' }, `→ ${formatDateTime(lastAt)}`) : null,
           e.note ? h('div', { class: 'tl-note', 'data-role': 'note' }, e.note) : null,

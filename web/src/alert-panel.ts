@@ -63,13 +63,7 @@ export class AlertPanel {
     /** The logged-in person's role: only what it may do is offered (the server checks again). */
     private readonly role: Role,
   ) {
-    container.replaceChildren(
-      this.tabs,
-      this.counters,
-      h('div', { class: 'filters' }, this.levelSel, this.kindSel, this.townSel),
-      this.meta,
-      this.list,
-    );
+    container.replaceChildren(this.tabs, this.counters, h('div', { class: 'filters' }, this.levelSel, this.kindSel, this.townSel), this.meta, this.list);
     for (const sel of [this.levelSel, this.kindSel, this.townSel]) {
       sel.addEventListener('change', () => {
         this.filters.level = this.levelSel.value as Filters['level'];
@@ -131,9 +125,21 @@ export class AlertPanel {
       sel.replaceChildren(h('option', { value: '' }, all), ...options.map(([v, label]) => h('option', { value: v }, label)));
       sel.value = options.some(([v]) => v === value) ? value : '';
     };
-    fill(this.levelSel, t('filterAllLevels'), LEVELS.map((l) => [l, levelLabel(l)]));
-    fill(this.kindSel, t('filterAllKinds'), DEVICE_KINDS.map((k) => [k, kindLabel(k)]));
-    fill(this.townSel, t('filterAllTowns'), [...towns].map((town) => [town, town]));
+    fill(
+      this.levelSel,
+      t('filterAllLevels'),
+      LEVELS.map((l) => [l, levelLabel(l)]),
+    );
+    fill(
+      this.kindSel,
+      t('filterAllKinds'),
+      DEVICE_KINDS.map((k) => [k, kindLabel(k)]),
+    );
+    fill(
+      this.townSel,
+      t('filterAllTowns'),
+      [...towns].map((town) => [town, town]),
+    );
   }
 
   private matches(a: Alert): boolean {
@@ -243,7 +249,11 @@ export class AlertPanel {
         escalations
           ? h(
               'span',
-              { class: 'esc-badge', 'data-role': 'escalated', title: t('escalatedTitle', { n: escalations, at: a.escalatedAt ? formatTime(a.escalatedAt) : '—' }) },
+              {
+                class: 'esc-badge',
+                'data-role': 'escalated',
+                title: t('escalatedTitle', { n: escalations, at: a.escalatedAt ? formatTime(a.escalatedAt) : '—' }),
+              },
               t('escalated', { n: escalations }),
             )
           : null,

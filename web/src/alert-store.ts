@@ -9,12 +9,7 @@ export type AlertChange = { alert: Alert; previous: Alert | undefined; fromSnaps
 
 /** Most severe first; within a level, escalated (overdue) ones first, then newest. */
 export function compareAlerts(a: Alert, b: Alert): number {
-  return (
-    levelRank(b.level) - levelRank(a.level) ||
-    (b.escalations ?? 0) - (a.escalations ?? 0) ||
-    b.raisedAt - a.raisedAt ||
-    b.updatedAt - a.updatedAt
-  );
+  return levelRank(b.level) - levelRank(a.level) || (b.escalations ?? 0) - (a.escalations ?? 0) || b.raisedAt - a.raisedAt || b.updatedAt - a.updatedAt;
 }
 
 export class AlertStore {

@@ -125,8 +125,7 @@ function query(params: Record<string, string | number | undefined>): string {
   return s ? `?${s}` : '';
 }
 
-const alertAction = <B extends object>(id: string, action: string, body: B) =>
-  request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/${action}`, body);
+const alertAction = <B extends object>(id: string, action: string, body: B) => request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/${action}`, body);
 
 export const api = {
   /** The person behind the session cookie, or null when there is none (401). */
@@ -136,15 +135,12 @@ export const api = {
       throw err;
     }),
   /** 401: wrong pair; 429: too many failures (`retryAfterS`); 400: malformed body. */
-  login: (username: string, password: string): Promise<Me> =>
-    request<unknown>('POST', '/api/login', { username, password }, { anonymous: true }).then(asMe),
+  login: (username: string, password: string): Promise<Me> => request<unknown>('POST', '/api/login', { username, password }, { anonymous: true }).then(asMe),
   logout: () => request<void>('POST', '/api/logout', undefined, { anonymous: true }),
   meta: () => request<Meta>('GET', '/api/meta'),
   devices: () => request<DeviceView[]>('GET', '/api/devices'),
-  history: (id: string, minutes = 60, points = 120) =>
-    request<History>('GET', `/api/devices/${encodeURIComponent(id)}/history${query({ minutes, points })}`),
-  alerts: (q: AlertQuery = { state: 'open' }) =>
-    request<Alert[]>('GET', `/api/alerts${query(q as Record<string, string | number | undefined>)}`),
+  history: (id: string, minutes = 60, points = 120) => request<History>('GET', `/api/devices/${encodeURIComponent(id)}/history${query({ minutes, points })}`),
+  alerts: (q: AlertQuery = { state: 'open' }) => request<Alert[]>('GET', `/api/alerts${query(q as Record<string, string | number | undefined>)}`),
   // The actor of every action is the logged-in person, taken by the server from the session.
   acknowledge: (id: string, note?: string) => alertAction(id, 'acknowledge', note ? { note } : {}),
   dispatch: (id: string, unit: string, note?: string) => alertAction(id, 'dispatch', note ? { unit, note } : { unit }),
@@ -160,14 +156,17 @@ export const api = {
   audit: (q: AuditQuery) => request<AuditEntry[]>('GET', `/api/audit${query(q as Record<string, string | number | undefined>)}`),
 };
 
-
 /** The JSON of `GET /api/me` and `POST /api/login`, checked by hand: a compiled validator needs eval, which the CSP forbids. */
 function asMe(value: unknown): Me {
   const v = value as Partial<Record<keyof Me, unknown>> | null;
   const ok =
-    typeof v === 'object' && v !== null &&
-    typeof v.id === 'string' && typeof v.username === 'string' && typeof v.displayName === 'string' &&
-    typeof v.role === 'string' && (ROLES as readonly string[]).includes(v.role) &&
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.id === 'string' &&
+    typeof v.username === 'string' &&
+    typeof v.displayName === 'string' &&
+    typeof v.role === 'string' &&
+    (ROLES as readonly string[]).includes(v.role) &&
     (v.tenant === null || v.tenant === undefined || typeof v.tenant === 'string');
   if (!ok) throw new ApiError(502, 'the server answered with an unexpected person record');
   const me = v as Me;

@@ -13,7 +13,15 @@ export const AUDIT_SHOWN = 200;
 const ACTOR_MAX = 64;
 
 export function showAuditLog(): void {
-  const actor = h('input', { type: 'search', name: 'actor', maxlength: ACTOR_MAX, placeholder: t('auditActorPlaceholder'), autocomplete: 'off', 'aria-label': t('colActor'), 'data-testid': 'audit-actor' });
+  const actor = h('input', {
+    type: 'search',
+    name: 'actor',
+    maxlength: ACTOR_MAX,
+    placeholder: t('auditActorPlaceholder'),
+    autocomplete: 'off',
+    'aria-label': t('colActor'),
+    'data-testid': 'audit-actor',
+  });
   const action = h('select', { name: 'action', 'aria-label': t('colAction'), 'data-testid': 'audit-action' });
   const search = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'search' }, t('auditSearch'));
   const filters = h('form', { class: 'audit-filters', role: 'search' }, actor, action, search);

@@ -29,15 +29,26 @@ export async function loadBoundaries(): Promise<Boundaries> {
 export type Bounds = [[number, number], [number, number]];
 
 export function featureBounds(features: DistrictFeature[]): Bounds {
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  let w = Infinity,
+    s = Infinity,
+    e = -Infinity,
+    n = -Infinity;
   for (const f of features) {
     const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
-    for (const rings of polys) for (const ring of rings) for (const [x, y] of ring) {
-      if (x === undefined || y === undefined) continue;
-      w = Math.min(w, x); e = Math.max(e, x); s = Math.min(s, y); n = Math.max(n, y);
-    }
+    for (const rings of polys)
+      for (const ring of rings)
+        for (const [x, y] of ring) {
+          if (x === undefined || y === undefined) continue;
+          w = Math.min(w, x);
+          e = Math.max(e, x);
+          s = Math.min(s, y);
+          n = Math.max(n, y);
+        }
   }
-  return [[w, s], [e, n]];
+  return [
+    [w, s],
+    [e, n],
+  ];
 }
 
 /**
@@ -50,7 +61,9 @@ export function labelPoint(f: DistrictFeature): [number, number] {
   let bestArea = 0;
   for (const rings of polys) {
     const ring = rings[0] ?? [];
-    let a = 0, cx = 0, cy = 0;
+    let a = 0,
+      cx = 0,
+      cy = 0;
     for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
       const [xi = 0, yi = 0] = ring[i]!;
       const [xj = 0, yj = 0] = ring[j]!;

@@ -45,7 +45,13 @@ function render(dl: DeadLetterList): Node[] {
     { class: 'dl-codes', 'data-testid': 'dead-letter-codes' },
     ...codes.map((code) => {
       const n = dl.byCode[code as keyof typeof dl.byCode] ?? 0;
-      return h('div', { class: `dl-code${n ? ' has' : ''}`, 'data-code': code }, h('span', { class: 'dl-n' }, String(n)), h('span', { class: 'dl-label' }, deadLetterLabel(code)), h('code', {}, code));
+      return h(
+        'div',
+        { class: `dl-code${n ? ' has' : ''}`, 'data-code': code },
+        h('span', { class: 'dl-n' }, String(n)),
+        h('span', { class: 'dl-label' }, deadLetterLabel(code)),
+        h('code', {}, code),
+      );
     }),
   );
   const summary = h('div', { class: 'list-meta' }, t('deadLettersTotal', { n: dl.total, shown: dl.items.length }));
@@ -68,7 +74,9 @@ function render(dl: DeadLetterList): Node[] {
             'td',
             {},
             d.reason,
-            d.payload ? h('div', { class: 'payload', title: d.payload }, d.payload.length > PAYLOAD_SHOWN ? `${d.payload.slice(0, PAYLOAD_SHOWN)}…` : d.payload) : null,
+            d.payload
+              ? h('div', { class: 'payload', title: d.payload }, d.payload.length > PAYLOAD_SHOWN ? `${d.payload.slice(0, PAYLOAD_SHOWN)}…` : d.payload)
+              : null,
           ),
         ),
       ),

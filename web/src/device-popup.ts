@@ -94,7 +94,12 @@ export class DevicePopupContent {
     this.latest.replaceChildren(
       ...entries.map(([metric, value]) => {
         const { label, unit } = metricLabel(d.kind, metric);
-        return h('div', { class: 'kv' }, h('span', { class: 'k' }, label), h('span', { class: 'v' }, formatValue(value), h('small', {}, unit ? ` ${unit}` : '')));
+        return h(
+          'div',
+          { class: 'kv' },
+          h('span', { class: 'k' }, label),
+          h('span', { class: 'v' }, formatValue(value), h('small', {}, unit ? ` ${unit}` : '')),
+        );
       }),
     );
   }

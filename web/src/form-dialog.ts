@@ -40,11 +40,24 @@ export function askForm(opts: FormDialogOptions): Promise<Record<string, string>
     const fieldNodes = opts.fields.map((f) => {
       let control: Control;
       if (f.kind === 'textarea') {
-        control = h('textarea', { rows: f.rows ?? 3, maxlength: f.maxLength, placeholder: f.placeholder, name: f.name, 'aria-required': f.required ? 'true' : undefined });
+        control = h('textarea', {
+          rows: f.rows ?? 3,
+          maxlength: f.maxLength,
+          placeholder: f.placeholder,
+          name: f.name,
+          'aria-required': f.required ? 'true' : undefined,
+        });
       } else if (f.kind === 'select') {
         control = h('select', { name: f.name }, ...(f.options ?? []).map(([v, label]) => h('option', { value: v }, label)));
       } else {
-        control = h('input', { type: 'text', maxlength: f.maxLength, placeholder: f.placeholder, name: f.name, autocomplete: 'off', 'aria-required': f.required ? 'true' : undefined });
+        control = h('input', {
+          type: 'text',
+          maxlength: f.maxLength,
+          placeholder: f.placeholder,
+          name: f.name,
+          autocomplete: 'off',
+          'aria-required': f.required ? 'true' : undefined,
+        });
       }
       controls.set(f.name, control);
       const chips = f.suggestions?.length

@@ -60,10 +60,11 @@ export function historyChart(history: History, kind: DeviceKind): SVGSVGElement 
         }
       }
       const span = Math.max(hi - lo, Math.abs(hi) * 0.2, 1e-6);
-      for (const b of bounds) if (b.value >= lo - span && b.value <= hi + span) {
-        lo = Math.min(lo, b.value);
-        hi = Math.max(hi, b.value);
-      }
+      for (const b of bounds)
+        if (b.value >= lo - span && b.value <= hi + span) {
+          lo = Math.min(lo, b.value);
+          hi = Math.max(hi, b.value);
+        }
     }
     if (hi === lo) {
       hi += Math.abs(hi) * 0.1 || 1;
@@ -78,9 +79,18 @@ export function historyChart(history: History, kind: DeviceKind): SVGSVGElement 
         // The data attributes say which bound a line is, for support staff and the browser tests.
         svg.append(
           el('line', {
-            x1: PAD.l, x2: W - PAD.r, y1: sy(b.value), y2: sy(b.value),
-            stroke: LEVEL_COLORS[b.level], 'stroke-dasharray': '3 3', 'stroke-width': 1, opacity: 0.8,
-            class: 'bound', 'data-rule': b.rule, 'data-level': b.level, 'data-value': b.value,
+            x1: PAD.l,
+            x2: W - PAD.r,
+            y1: sy(b.value),
+            y2: sy(b.value),
+            stroke: LEVEL_COLORS[b.level],
+            'stroke-dasharray': '3 3',
+            'stroke-width': 1,
+            opacity: 0.8,
+            class: 'bound',
+            'data-rule': b.rule,
+            'data-level': b.level,
+            'data-value': b.value,
           }),
         );
       }

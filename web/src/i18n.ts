@@ -575,7 +575,16 @@ export const roleLabel = (role: string): string => {
 };
 
 /** The audit log's actions the dashboard knows; any other is shown as the server names it. */
-export const AUDIT_ACTIONS = ['login', 'logout', 'alert.acknowledge', 'alert.dispatch', 'alert.resolve', 'alert.close', 'silence.create', 'silence.end'] as const;
+export const AUDIT_ACTIONS = [
+  'login',
+  'logout',
+  'alert.acknowledge',
+  'alert.dispatch',
+  'alert.resolve',
+  'alert.close',
+  'silence.create',
+  'silence.end',
+] as const;
 const AUDIT_ACTION_KEYS: Record<(typeof AUDIT_ACTIONS)[number], Key> = {
   login: 'auditLogin',
   logout: 'auditLogout',

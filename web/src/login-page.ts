@@ -74,7 +74,13 @@ export function showLoginPage(opts: LoginPageOptions = {}): Promise<Me> {
       maxlength: USERNAME_MAX,
       'data-testid': 'login-username',
     });
-    const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', maxlength: PASSWORD_MAX, 'data-testid': 'login-password' });
+    const password = h('input', {
+      type: 'password',
+      name: 'password',
+      autocomplete: 'current-password',
+      maxlength: PASSWORD_MAX,
+      'data-testid': 'login-password',
+    });
     const error = h('div', { class: 'login-error', role: 'alert', 'aria-live': 'assertive', 'data-testid': 'login-error' });
     const submit = h('button', { type: 'submit', class: 'btn btn-primary login-submit', 'data-testid': 'login-submit' });
     const langBtn = h('button', { type: 'button', class: 'btn login-lang', 'data-testid': 'login-lang' });

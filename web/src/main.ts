@@ -122,7 +122,10 @@ async function startDashboard(me: Me): Promise<void> {
   // Only a role that may read dead letters asks for them: any other would earn a 403 every 30 s.
   const pollDeadLetters = async () => {
     if (!deadLettersBtn) return;
-    await api.deadLetters(1).then((dl) => setDeadLetterTotal(dl.total), (err: unknown) => console.warn('dead letters unavailable', err));
+    await api.deadLetters(1).then(
+      (dl) => setDeadLetterTotal(dl.total),
+      (err: unknown) => console.warn('dead letters unavailable', err),
+    );
   };
   if (deadLettersBtn) {
     void pollDeadLetters();
@@ -149,15 +152,16 @@ async function startDashboard(me: Me): Promise<void> {
     langBtn.textContent = t('langToggle');
     const conn = $('conn');
     conn.dataset.state = connection;
-    $('conn-text').textContent =
-      connection === 'connected' ? t('connConnected') : connection === 'disconnected' ? t('connDisconnected') : t('connConnecting');
+    $('conn-text').textContent = connection === 'connected' ? t('connConnected') : connection === 'disconnected' ? t('connDisconnected') : t('connConnecting');
   };
   soundBtn.addEventListener('click', () => void sound.toggle());
   sound.onToggle(renderControls);
   langBtn.addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
 
   const renderStats = () => {
-    let online = 0, alerting = 0, offline = 0;
+    let online = 0,
+      alerting = 0,
+      offline = 0;
     for (const d of mapView.allDevices()) {
       if (d.status === 'normal' || d.status === 'alert') online += 1;
       if (d.status === 'alert') alerting += 1;

@@ -24,8 +24,7 @@ type DeviceProps = { id: string; name: string; kind: string; status: string; ran
 
 function props(d: DeviceView): DeviceProps {
   const rank = d.status === 'alert' ? Math.max(levelRank(d.level), 1) : 0;
-  const color =
-    d.status === 'alert' ? (d.level ? LEVEL_COLORS[d.level] : ALERT_WITHOUT_LEVEL) : STATUS_COLORS[d.status] ?? STATUS_COLORS.unknown;
+  const color = d.status === 'alert' ? (d.level ? LEVEL_COLORS[d.level] : ALERT_WITHOUT_LEVEL) : (STATUS_COLORS[d.status] ?? STATUS_COLORS.unknown);
   return { id: d.id, name: d.name, kind: d.kind, status: d.status, rank, color, alert: d.status === 'alert' ? 1 : 0 };
 }
 
@@ -36,10 +35,14 @@ function feature(d: DeviceView): GeoJSON.Feature<GeoJSON.Point, DeviceProps> {
 const RANK_COLOR: maplibregl.ExpressionSpecification = [
   'match',
   ['get', 'maxRank'],
-  4, LEVEL_COLORS.red,
-  3, LEVEL_COLORS.orange,
-  2, LEVEL_COLORS.yellow,
-  1, LEVEL_COLORS.blue,
+  4,
+  LEVEL_COLORS.red,
+  3,
+  LEVEL_COLORS.orange,
+  2,
+  LEVEL_COLORS.yellow,
+  1,
+  LEVEL_COLORS.blue,
   // No alert inside: neutral, since members may be unknown or offline rather than normal.
   '#2c5b82',
 ];
@@ -66,7 +69,10 @@ export class MapView {
       style: baseStyle(boundaries),
       bounds: featureBounds(home.length ? home : boundaries.features),
       fitBoundsOptions: { padding: 40 },
-      maxBounds: [[all[0][0] - 1, all[0][1] - 1], [all[1][0] + 1, all[1][1] + 1]],
+      maxBounds: [
+        [all[0][0] - 1, all[0][1] - 1],
+        [all[1][0] + 1, all[1][1] + 1],
+      ],
       attributionControl: { compact: false },
       dragRotate: false,
       pitchWithRotate: false,
@@ -80,14 +86,14 @@ export class MapView {
       const home = f.properties.name === HOME_DISTRICT;
       const at = home ? labelPoint(f) : f.properties.cp;
       if (!at) continue;
-      new maplibregl.Marker({ element: h('div', { class: home ? 'district-label home' : 'district-label' }, f.properties.name) })
-        .setLngLat(at)
-        .addTo(this.map);
+      new maplibregl.Marker({ element: h('div', { class: home ? 'district-label home' : 'district-label' }, f.properties.name) }).setLngLat(at).addTo(this.map);
     }
-    this.ready = new Promise((resolve) => this.map.once('load', () => {
-      this.addDeviceLayers();
-      resolve();
-    }));
+    this.ready = new Promise((resolve) =>
+      this.map.once('load', () => {
+        this.addDeviceLayers();
+        resolve();
+      }),
+    );
   }
 
   whenReady(): Promise<void> {
@@ -160,10 +166,11 @@ export class MapView {
   /** Pulsing rings at the given devices (unacknowledged red alerts); others removed. */
   setRings(points: { device: string; lon: number; lat: number }[]): void {
     const keep = new Set(points.map((p) => p.device));
-    for (const [id, m] of this.rings) if (!keep.has(id)) {
-      m.remove();
-      this.rings.delete(id);
-    }
+    for (const [id, m] of this.rings)
+      if (!keep.has(id)) {
+        m.remove();
+        this.rings.delete(id);
+      }
     for (const p of points) {
       if (this.rings.has(p.device)) continue;
       const d = this.devices.get(p.device);
@@ -283,10 +290,11 @@ export class MapView {
       const el = m.getElement();
       if (el.textContent !== text) el.textContent = text;
     }
-    for (const [id, m] of this.clusterMarkers) if (!seen.has(id)) {
-      m.remove();
-      this.clusterMarkers.delete(id);
-    }
+    for (const [id, m] of this.clusterMarkers)
+      if (!seen.has(id)) {
+        m.remove();
+        this.clusterMarkers.delete(id);
+      }
   }
 
   private openPopup(d: DeviceView): void {

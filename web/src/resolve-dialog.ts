@@ -12,7 +12,17 @@ export async function askResolveNote(subject: string): Promise<string | null> {
     className: 'resolve-dialog',
     title: t('resolveTitle'),
     subject,
-    fields: [{ name: 'note', label: t('resolveHint'), kind: 'textarea', rows: 4, maxLength: NOTE_MAX, placeholder: t('resolvePlaceholder'), required: t('noteRequired') }],
+    fields: [
+      {
+        name: 'note',
+        label: t('resolveHint'),
+        kind: 'textarea',
+        rows: 4,
+        maxLength: NOTE_MAX,
+        placeholder: t('resolvePlaceholder'),
+        required: t('noteRequired'),
+      },
+    ],
   });
   return v ? v.note! : null;
 }
@@ -50,5 +60,5 @@ export async function askClose(subject: string): Promise<string | null> {
     fields: [{ name: 'note', label: t('remark'), kind: 'textarea', maxLength: NOTE_MAX, placeholder: t('closePlaceholder') }],
     submitLabel: t('closeAlert'),
   });
-  return v ? v.note ?? '' : null;
+  return v ? (v.note ?? '') : null;
 }

@@ -55,13 +55,18 @@ export class SilenceBook {
   /** Ended or run out, newest end first. */
   past(now = Date.now(), limit = PAST_SHOWN): Silence[] {
     const end = (s: Silence) => s.endedAt ?? s.to;
-    return this.list.filter((s) => s.endedAt !== undefined || s.to <= now).sort((a, b) => end(b) - end(a)).slice(0, limit);
+    return this.list
+      .filter((s) => s.endedAt !== undefined || s.to <= now)
+      .sort((a, b) => end(b) - end(a))
+      .slice(0, limit);
   }
 
   /** The silence covering a device: by device, its site or its tenant; the longest-lasting wins. */
   covering(d: Pick<DeviceView, 'id' | 'site' | 'tenant'>, now = Date.now()): Silence | undefined {
     return this.active(now)
-      .filter((s) => s.device === d.id || (s.site !== undefined && s.site === d.site) || (s.tenant !== undefined && !s.device && !s.site && s.tenant === d.tenant))
+      .filter(
+        (s) => s.device === d.id || (s.site !== undefined && s.site === d.site) || (s.tenant !== undefined && !s.device && !s.site && s.tenant === d.tenant),
+      )
       .sort((a, b) => b.to - a.to)[0];
   }
 
@@ -96,7 +101,11 @@ export class SilenceBook {
     const from = Date.now();
     const to = from + hours * HOUR_MS;
     const target: SilenceInput =
-      scope === 'site' && device.site ? { site: device.site, from, to, reason } : scope === 'tenant' ? { tenant: device.tenant, from, to, reason } : { device: device.id, from, to, reason };
+      scope === 'site' && device.site
+        ? { site: device.site, from, to, reason }
+        : scope === 'tenant'
+          ? { tenant: device.tenant, from, to, reason }
+          : { device: device.id, from, to, reason };
     const s = await api.silence(target);
     await this.refresh();
     return s;
@@ -163,7 +172,14 @@ function silenceForm(device: DeviceView, book: SilenceBook, onChange: () => void
   const scope = h(
     'select',
     { name: 'scope', 'aria-label': t('silenceScope') },
-    ...scopes.map((s) => h('option', { value: s }, t(SCOPE_LABEL_KEYS[s]), s === 'site' ? ` · ${device.site}` : s === 'tenant' ? ` · ${book.tenantName(device.tenant) ?? device.tenant}` : '')),
+    ...scopes.map((s) =>
+      h(
+        'option',
+        { value: s },
+        t(SCOPE_LABEL_KEYS[s]),
+        s === 'site' ? ` · ${device.site}` : s === 'tenant' ? ` · ${book.tenantName(device.tenant) ?? device.tenant}` : '',
+      ),
+    ),
   );
   const hours = h('select', { name: 'hours', 'aria-label': t('silenceFor') });
   const fillHours = () => {
@@ -263,7 +279,10 @@ export function showSilences(book: SilenceBook, deviceName: (id: string) => stri
         : h('div', { class: 'muted empty' }, t('silencesEmpty')),
     );
     if (past.length) {
-      body.append(h('div', { class: 'detail-section' }, t('silencesPast')), h('table', { class: 'grid silences-past' }, h('tbody', {}, ...past.map((s) => row(s, true)))));
+      body.append(
+        h('div', { class: 'detail-section' }, t('silencesPast')),
+        h('table', { class: 'grid silences-past' }, h('tbody', {}, ...past.map((s) => row(s, true)))),
+      );
     }
   };
   const unsubscribe = book.onChange(render);

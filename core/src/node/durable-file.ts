@@ -55,6 +55,6 @@ export function fsyncDirectory(dir: string): void {
 /** writeSync may write less than asked; loops until every byte is written. Returns the byte count. */
 function writeAll(fd: number, content: string | Uint8Array): number {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+  for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
   return bytes.length;
 }

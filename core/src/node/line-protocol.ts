@@ -64,12 +64,7 @@ export function numericLine(series: string, fields: Record<string, number>, time
  * One point as a line. Tags are sorted (InfluxDB's preferred order); empty tag
  * values are left out, since the protocol cannot carry them. Time is in ms.
  */
-export function toLine(
-  measurement: string,
-  tags: Record<string, string | undefined>,
-  fields: Record<string, FieldValue | undefined>,
-  timeMs?: number,
-): string {
+export function toLine(measurement: string, tags: Record<string, string | undefined>, fields: Record<string, FieldValue | undefined>, timeMs?: number): string {
   let line = seriesKey(measurement, tags);
   let sep = ' ';
   let n = 0;

@@ -3,8 +3,21 @@ import { LEVELS, type Level } from '../levels.js';
 import type { LevelValues } from '../schemas/device.js';
 import { validator, type Validator } from '../validate.js';
 import {
-  AnomalyRule, CorrelationRule, EventRule, FlatlineRule, OfflineRule, PowerBaselineRule, PowerOverloadRule, PowerScheduleRule,
-  PowerStoppedRule, RateRule, RulesFile, Schedule, ThresholdRule, type Rule, type RulesFile as RulesFileT,
+  AnomalyRule,
+  CorrelationRule,
+  EventRule,
+  FlatlineRule,
+  OfflineRule,
+  PowerBaselineRule,
+  PowerOverloadRule,
+  PowerScheduleRule,
+  PowerStoppedRule,
+  RateRule,
+  RulesFile,
+  Schedule,
+  ThresholdRule,
+  type Rule,
+  type RulesFile as RulesFileT,
 } from './schema.js';
 
 export class RulesError extends Error {}

@@ -91,9 +91,12 @@ export const EventRule = Type.Object(
   {
     ...common,
     type: Type.Literal('event'),
-    levels: Type.Object(Object.fromEntries(EVENT_TYPES.map((t) => [t, Type.Optional(LevelSchema)])) as Record<(typeof EVENT_TYPES)[number], TOptional<typeof LevelSchema>>, {
-      additionalProperties: false,
-    }),
+    levels: Type.Object(
+      Object.fromEntries(EVENT_TYPES.map((t) => [t, Type.Optional(LevelSchema)])) as Record<(typeof EVENT_TYPES)[number], TOptional<typeof LevelSchema>>,
+      {
+        additionalProperties: false,
+      },
+    ),
     clearOn: Type.Array(EventTypeSchema, { maxItems: 16 }),
     disabledAfterS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     disabledLevel: Type.Optional(LevelSchema),

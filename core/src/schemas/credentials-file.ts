@@ -40,4 +40,3 @@ export const CredentialsFile = Type.Object(
 export type CredentialsFile = Static<typeof CredentialsFile>;
 /** Shape only; `checkCredentialsFile` adds the rules across entries and against the registry. */
 export const credentialsFileSchema = validator(CredentialsFile);
-

@@ -82,7 +82,15 @@ export class SiteCorrelation {
       if (level) on[r.id] = level;
       else delete on[r.id];
       if (!level && !before) continue;
-      const site: Signal = { device: device.id, rule: r.id, ruleType: 'correlation', site: device.site, level, ts: signal.ts, ...(level && detail ? { detail } : {}) };
+      const site: Signal = {
+        device: device.id,
+        rule: r.id,
+        ruleType: 'correlation',
+        site: device.site,
+        level,
+        ts: signal.ts,
+        ...(level && detail ? { detail } : {}),
+      };
       if (level && !before) this.emit(site);
       else after.push(site);
     }

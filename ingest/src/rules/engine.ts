@@ -154,7 +154,13 @@ export class RuleEngine {
       }
       if (out.level || before) {
         this.sites.report(device, {
-          device: device.id, rule: r.id, ruleType: r.type, level: out.level, ts, metric: r.metric, value,
+          device: device.id,
+          rule: r.id,
+          ruleType: r.type,
+          level: out.level,
+          ts,
+          metric: r.metric,
+          value,
           ...(r.type === 'threshold' ? { direction: r.direction } : {}),
           ...(out.level && out.threshold !== undefined ? { threshold: out.threshold } : {}),
           ...(out.level && out.detail ? { detail: out.detail } : {}),

@@ -50,7 +50,14 @@ export class EnterprisePower {
       const out = evalPower(r, s, { ent, totalKw: total, ts, schedule, baseline });
       if (!out.level && !before) continue;
       this.ctx.emit({
-        device: device.id, rule: r.id, ruleType: 'power', level: out.level, ts, site, metric: 'p_kw', value: Math.round(total * 10) / 10,
+        device: device.id,
+        rule: r.id,
+        ruleType: 'power',
+        level: out.level,
+        ts,
+        site,
+        metric: 'p_kw',
+        value: Math.round(total * 10) / 10,
         ...(out.level && out.threshold !== undefined ? { threshold: Math.round(out.threshold * 10) / 10 } : {}),
         ...(out.level && out.detail ? { detail: out.detail } : {}),
       });

@@ -118,7 +118,12 @@ export class EventRules {
     if (long && (perMessage || !s.long)) {
       s.long = true;
       const n = Object.keys(s.disabled).length;
-      this.reportLong(device, r.disabledLevel, at, `${n} 个点位被屏蔽超过 ${zhDuration(r.disabledAfterS * 1000)}（最早为点位 ${oldest![0]}，已屏蔽 ${zhDuration(at - oldest![1])}）`);
+      this.reportLong(
+        device,
+        r.disabledLevel,
+        at,
+        `${n} 个点位被屏蔽超过 ${zhDuration(r.disabledAfterS * 1000)}（最早为点位 ${oldest![0]}，已屏蔽 ${zhDuration(at - oldest![1])}）`,
+      );
     } else if (!long && s.long) {
       s.long = false;
       this.reportLong(device, null, at);

@@ -25,7 +25,12 @@ export function evalThreshold(rule: ThresholdRule, st: ThresholdState, value: nu
   const since = st.since?.[level];
   const held = since !== undefined && rule.durationS?.[level] ? `，已持续 ${zhDuration(ts - since)}` : '';
   const cmp = rule.direction === 'above' ? '≥' : '≤';
-  return { level, value, threshold, detail: `${labelOf(rule.kind, rule.metric)} ${fmt(value)}${unit ? ' ' + unit : ''}（${LEVEL_LABELS[level].zh}线 ${cmp} ${threshold}）${held}` };
+  return {
+    level,
+    value,
+    threshold,
+    detail: `${labelOf(rule.kind, rule.metric)} ${fmt(value)}${unit ? ' ' + unit : ''}（${LEVEL_LABELS[level].zh}线 ${cmp} ${threshold}）${held}`,
+  };
 }
 
 export interface RateState {
@@ -74,7 +79,14 @@ export function evalFlatline(rule: FlatlineRule, st: FlatlineState | undefined, 
   }
   const stuck = st.count >= rule.minCount && ts - st.since >= rule.minDurationS * 1000;
   if (!stuck) return [st, { level: null, value }];
-  return [st, { level: rule.level, value, detail: `${labelOf(rule.kind, rule.metric)} 连续 ${st.count} 次读数均为 ${fmt(st.v)}，已 ${zhDuration(ts - st.since)}：疑似传感器卡滞` }];
+  return [
+    st,
+    {
+      level: rule.level,
+      value,
+      detail: `${labelOf(rule.kind, rule.metric)} 连续 ${st.count} 次读数均为 ${fmt(st.v)}，已 ${zhDuration(ts - st.since)}：疑似传感器卡滞`,
+    },
+  ];
 }
 
 export interface AnomalyState {
@@ -101,7 +113,10 @@ export function evalAnomaly(rule: AnomalyRule, st: AnomalyState | undefined, val
   const dev = Math.abs(value - st.mean);
   const score = dev / scale;
   const lowest = ASCENDING.map((l) => rule.levels[l]).find((b) => b !== undefined) ?? Infinity;
-  const top = ASCENDING.map((l) => rule.levels[l]).filter((b): b is number => b !== undefined).pop() ?? Infinity;
+  const top =
+    ASCENDING.map((l) => rule.levels[l])
+      .filter((b): b is number => b !== undefined)
+      .pop() ?? Infinity;
   const hit = warm && dev >= rule.minDeviation ? levelAtLeast(rule.levels, score) : null;
   st.run = hit ? st.run + 1 : 0;
   const before = st.mean;

@@ -16,7 +16,7 @@ const LIVE_WEIGHT_WEEKS = 4;
 export function hourOfWeek(ts: number, utcOffsetH = 8): number {
   const localH = Math.floor(ts / HOUR_MS + utcOffsetH);
   const day = Math.floor(localH / 24);
-  return (((day + 4) % 7) + 7) % 7 * 24 + (((localH % 24) + 24) % 24); // 1970-01-01 was a Thursday
+  return ((((day + 4) % 7) + 7) % 7) * 24 + (((localH % 24) + 24) % 24); // 1970-01-01 was a Thursday
 }
 
 /** The schedule of a tenant: by its id, then its industry, then the default. */
@@ -109,7 +109,12 @@ export function evalPower(rule: PowerRule, st: SustainState, c: PowerContext): O
       const idle = ent.idleKw * rule.idleFactor;
       const level = sustained(st, ent.state === 'stopped' && on(idle), ts, rule.levels);
       if (!level) return { level, value: kw };
-      return { level, value: kw, threshold: idle, detail: `停产整顿期间功率 ${fmt(kw)} kW（停产基准 ${fmt(ent.idleKw)} kW）已持续 ${zhDuration(ts - st.since!)}，疑似违规生产` };
+      return {
+        level,
+        value: kw,
+        threshold: idle,
+        detail: `停产整顿期间功率 ${fmt(kw)} kW（停产基准 ${fmt(ent.idleKw)} kW）已持续 ${zhDuration(ts - st.since!)}，疑似违规生产`,
+      };
     }
     case 'power_overload': {
       const spec = { metric: 'p_kw', direction: 'above' as const, levels: rule.levels, hysteresis: rule.hysteresis };
@@ -130,7 +135,12 @@ export function evalPower(rule: PowerRule, st: SustainState, c: PowerContext): O
       const why = quietReason(c.schedule, ts);
       const level = sustained(st, why !== null && on(idle), ts, rule.levels);
       if (!level) return { level, value: kw };
-      return { level, value: kw, threshold: idle, detail: `${why}内功率 ${fmt(kw)} kW（待机 ${fmt(ent.idleKw)} kW）已持续 ${zhDuration(ts - st.since!)}，疑似违规生产` };
+      return {
+        level,
+        value: kw,
+        threshold: idle,
+        detail: `${why}内功率 ${fmt(kw)} kW（待机 ${fmt(ent.idleKw)} kW）已持续 ${zhDuration(ts - st.since!)}，疑似违规生产`,
+      };
     }
     case 'power_baseline': {
       const h = hourOfWeek(ts, c.schedule.utcOffsetH ?? 8);
@@ -139,7 +149,12 @@ export function evalPower(rule: PowerRule, st: SustainState, c: PowerContext): O
       const bound = known ? mean * rule.factor + ent.ratedKw * rule.marginFraction : Infinity;
       const level = sustained(st, known && on(bound), ts, rule.levels);
       if (!level) return { level, value: kw };
-      return { level, value: kw, threshold: bound, detail: `功率 ${fmt(kw)} kW，高于本时段（周${'日一二三四五六'[Math.floor(h / 24)]} ${h % 24} 时）历史基准 ${fmt(mean!)} kW，已持续 ${zhDuration(ts - st.since!)}` };
+      return {
+        level,
+        value: kw,
+        threshold: bound,
+        detail: `功率 ${fmt(kw)} kW，高于本时段（周${'日一二三四五六'[Math.floor(h / 24)]} ${h % 24} 时）历史基准 ${fmt(mean!)} kW，已持续 ${zhDuration(ts - st.since!)}`,
+      };
     }
   }
 }

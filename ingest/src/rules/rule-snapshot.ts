@@ -124,7 +124,8 @@ const isSiteCondition = (c: unknown): boolean => Array.isArray(c) && c.length ==
 const isSite = (v: unknown): v is SiteEntry =>
   isObj(v) && valuesAre(v.devs, (d) => valuesAre(d, isSiteCondition)) && (v.on === undefined || valuesAre(v.on, isLevel));
 const isMeters = (v: unknown): v is MeterReadings => valuesAre(v, isPair);
-const isSustain = (v: unknown): v is SustainState => isObj(v) && isLevelOrNull(v.level) && (v.since === undefined || isNum(v.since)) && (v.th === undefined || isThreshold(v.th));
+const isSustain = (v: unknown): v is SustainState =>
+  isObj(v) && isLevelOrNull(v.level) && (v.since === undefined || isNum(v.since)) && (v.th === undefined || isThreshold(v.th));
 const isHours = (v: unknown, test: (x: unknown) => boolean): boolean => Array.isArray(v) && v.length === HOURS_PER_WEEK && v.every(test);
 const isBaseline = (v: unknown): v is WeekBaseline =>
   isObj(v) && isHours(v.mean, (x) => x === null || isNum(x)) && isHours(v.weeks, isNum) && isNum(v.hour) && isNum(v.sum) && isNum(v.count);

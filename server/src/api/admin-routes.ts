@@ -45,7 +45,10 @@ export function adminRouter(d: AdminRouteDeps): Router {
     res.status(201).json(u);
   });
 
-  for (const [path, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [path, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     r.post(`/users/:id/${path}`, requirePermission('users:manage'), async (req, res) => {
       const a = mustAuth(req);
       const u = await managed(a.user.role, param(req, 'id'));

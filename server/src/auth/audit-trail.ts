@@ -18,7 +18,12 @@ export type AuditRecord = Pick<AuditInput, 'action' | 'target' | 'before' | 'aft
 export class AuditTrail {
   constructor(private readonly store: AuditStore) {}
 
-  async record(req: Request | null, who: AuthContext | null, r: AuditRecord, as?: { actor: string | null; role?: string | null; tenant?: string | null }): Promise<void> {
+  async record(
+    req: Request | null,
+    who: AuthContext | null,
+    r: AuditRecord,
+    as?: { actor: string | null; role?: string | null; tenant?: string | null },
+  ): Promise<void> {
     const e: AuditInput = {
       actor: who?.user.username ?? as?.actor ?? null,
       role: who?.user.role ?? as?.role ?? null,

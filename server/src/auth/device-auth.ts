@@ -24,9 +24,7 @@ import type { DeviceCredential, DeviceCredentialStore } from '../store/types.js'
 
 const log = logger('device-auth');
 
-export type Principal =
-  | { kind: 'ingest' }
-  | { kind: 'device' | 'gateway'; username: string; tenant: string; devices: ReadonlySet<string> };
+export type Principal = { kind: 'ingest' } | { kind: 'device' | 'gateway'; username: string; tenant: string; devices: ReadonlySet<string> };
 
 export interface IngestIdentity {
   username: string;
@@ -137,7 +135,11 @@ export class DeviceAuthenticator {
     if (username === this.ingest.username) {
       if (!timingSafeEqual(sha256(secret), this.ingestDigest)) return { ok: false, code: 4, reason: 'wrong secret for the ingest identity' };
       if (!this.isIngestClientId(clientId)) {
-        return { ok: false, code: 2, reason: `the ingest identity must use client id ${this.ingest.clientId} (or ${this.ingest.clientId}-<worker>), not "${clientId}"` };
+        return {
+          ok: false,
+          code: 2,
+          reason: `the ingest identity must use client id ${this.ingest.clientId} (or ${this.ingest.clientId}-<worker>), not "${clientId}"`,
+        };
       }
       return { ok: true, principal: INGEST };
     }

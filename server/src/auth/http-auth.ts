@@ -99,7 +99,14 @@ export function mustBeAllowed(a: AuthContext, permission: Permission): void {
 
 /** Set-Cookie value for a new session: HttpOnly, SameSite=Strict, Secure behind TLS. */
 export function sessionCookie(token: string, secure: boolean, maxAgeS: number): string {
-  return [`${SESSION_COOKIE}=${encodeURIComponent(token)}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.round(maxAgeS)}`, ...(secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${SESSION_COOKIE}=${encodeURIComponent(token)}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${Math.round(maxAgeS)}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 export function clearedSessionCookie(secure: boolean): string {

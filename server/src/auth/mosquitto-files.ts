@@ -65,12 +65,23 @@ function problem(c: DeviceCredential, reserved: string): string | null {
 }
 
 /** The two files' contents, sorted by username so the same store gives the same bytes. */
-export function renderMosquittoAuth(input: MosquittoAuthInput & { ingest: { username: string; secretHash: string } }): { passwd: string; acl: string; written: number; skipped: MosquittoAuthResult['skipped'] } {
+export function renderMosquittoAuth(input: MosquittoAuthInput & { ingest: { username: string; secretHash: string } }): {
+  passwd: string;
+  acl: string;
+  written: number;
+  skipped: MosquittoAuthResult['skipped'];
+} {
   const { ingest } = input;
   if (!ID.test(ingest.username)) throw new Error(`the ingest username "${ingest.username}" is not a valid id (MQTT_USERNAME)`);
   if (!HASH.test(ingest.secretHash)) throw new Error('the ingest secret hash is not in Mosquitto $7$ format');
   const passwd = [`${ingest.username}:${ingest.secretHash}`];
-  const acl = [HEADER.trimEnd(), '# Nothing before the first "user" line: anyone not listed below may do nothing.', '', `user ${ingest.username}`, 'topic read lifeline/v1/#'];
+  const acl = [
+    HEADER.trimEnd(),
+    '# Nothing before the first "user" line: anyone not listed below may do nothing.',
+    '',
+    `user ${ingest.username}`,
+    'topic read lifeline/v1/#',
+  ];
   const skipped: MosquittoAuthResult['skipped'] = [];
   let written = 0;
   const sorted = [...input.credentials].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
@@ -153,7 +164,9 @@ export function reloadMosquitto(pidFile: string): number {
 
 /** The hash of `username` in an existing password file, if it matches `secret`. */
 function currentHash(passwdFile: string, username: string, secret: string): string | null {
-  const line = readOrNull(passwdFile)?.split('\n').find((l) => l.startsWith(`${username}:`));
+  const line = readOrNull(passwdFile)
+    ?.split('\n')
+    .find((l) => l.startsWith(`${username}:`));
   const hash = line?.slice(username.length + 1);
   return hash && verifyDeviceSecret(secret, hash) ? hash : null;
 }

@@ -91,7 +91,13 @@ async function main(argv: string[]): Promise<void> {
         const role = o.role as Role | undefined;
         if (!sub || !role) throw new UsageError('add needs NAME and --role');
         const password = await readPassword();
-        const body = { username: sub, role, password, ...(o.tenant ? { tenant: o.tenant } : {}), ...(o['display-name'] ? { displayName: o['display-name'] } : {}) };
+        const body = {
+          username: sub,
+          role,
+          password,
+          ...(o.tenant ? { tenant: o.tenant } : {}),
+          ...(o['display-name'] ? { displayName: o['display-name'] } : {}),
+        };
         const r = newUserBody.check(body);
         if (!r.ok) throw new StoreError('invalid', r.errors.join('; '));
         const problems = userProblems(r.value, registry);
@@ -102,7 +108,8 @@ async function main(argv: string[]): Promise<void> {
         break;
       }
       case 'list':
-        for (const u of await store.users.list()) console.log([u.username, u.role, u.tenant ?? '-', u.disabled ? 'disabled' : 'enabled', u.displayName].join('\t'));
+        for (const u of await store.users.list())
+          console.log([u.username, u.role, u.tenant ?? '-', u.disabled ? 'disabled' : 'enabled', u.displayName].join('\t'));
         break;
       case 'disable':
       case 'enable': {
@@ -126,7 +133,12 @@ async function main(argv: string[]): Promise<void> {
         break;
       case 'mosquitto-sync': {
         if (!o.dir) throw new UsageError('mosquitto-sync needs --dir DIR');
-        const n = await syncMosquittoFiles(store.credentials, { dir: o.dir, pidFile: o['pid-file'] ?? null, ingestUsername: ingestUsername(config), ingestPassword: config.mqttPassword });
+        const n = await syncMosquittoFiles(store.credentials, {
+          dir: o.dir,
+          pidFile: o['pid-file'] ?? null,
+          ingestUsername: ingestUsername(config),
+          ingestPassword: config.mqttPassword,
+        });
         console.log(`wrote ${o.dir}/passwd and ${o.dir}/acl (${n} credentials)`);
         break;
       }
@@ -146,12 +158,25 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-
 type Opts = Record<string, string | boolean | string[] | undefined>;
 type Audit = (e: Omit<AuditInput, 'actor' | 'role' | 'tenant' | 'ip' | 'session'>) => Promise<void>;
 
-async function credentials(sub: string | undefined, arg: string | undefined, o: Opts, registry: LoadedRegistry, store: Store, audit: Audit, config: Config): Promise<void> {
-  const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
+async function credentials(
+  sub: string | undefined,
+  arg: string | undefined,
+  o: Opts,
+  registry: LoadedRegistry,
+  store: Store,
+  audit: Audit,
+  config: Config,
+): Promise<void> {
+  const list = (v: unknown) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [];
   switch (sub) {
     case 'issue': {
       const ids = o.all
@@ -182,7 +207,8 @@ async function credentials(sub: string | undefined, arg: string | undefined, o: 
       break;
     }
     case 'list':
-      for (const c of await store.credentials.list()) console.log([c.username, c.kind, c.tenant, c.devices.length, c.disabled ? 'disabled' : 'enabled'].join('\t'));
+      for (const c of await store.credentials.list())
+        console.log([c.username, c.kind, c.tenant, c.devices.length, c.disabled ? 'disabled' : 'enabled'].join('\t'));
       break;
     case 'disable': {
       if (!arg) throw new UsageError('credentials disable needs USERNAME');
@@ -219,7 +245,13 @@ async function apiKeys(sub: string | undefined, arg: string | undefined, o: Opts
       const tenant = o.tenant as string | undefined;
       const name = o.name as string | undefined;
       if (!tenant || !name) throw new UsageError('api-key create needs --tenant and --name');
-      const devices = typeof o.devices === 'string' ? o.devices.split(',').map((x) => x.trim()).filter(Boolean) : [];
+      const devices =
+        typeof o.devices === 'string'
+          ? o.devices
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : [];
       const problems = apiKeyProblems(tenant, devices, registry);
       if (problems.length) throw new StoreError('invalid', problems.join('; '));
       const { key, record } = await store.apiKeys.create({ name, tenant, devices });
@@ -263,7 +295,7 @@ main(process.argv.slice(2)).then(
       console.error(`users: ${err.message}\n(npm run users -- --help)`);
       process.exit(2);
     }
-    const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof StoreError ? err.message : (err as Error).stack ?? String(err);
+    const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof StoreError ? err.message : ((err as Error).stack ?? String(err));
     console.error(`users: ${msg}`);
     process.exit(1);
   },

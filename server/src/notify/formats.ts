@@ -35,7 +35,10 @@ const asIs = (t: string) => t;
 export function alertFacts(alert: Alert, reason: NotifyReason, publicUrl: string, esc: (t: string) => string = asIs): AlertFacts {
   const lv = LEVEL_LABELS[alert.level];
   const levelLabel = `${lv.zh}（${lv.grade}）`;
-  const place = [alert.town, alert.site, alert.name].filter((x): x is string => Boolean(x)).map(esc).join(' · ');
+  const place = [alert.town, alert.site, alert.name]
+    .filter((x): x is string => Boolean(x))
+    .map(esc)
+    .join(' · ');
   const what = describeCondition(alert);
   const link = alertLink(publicUrl, alert);
   const prefix = reason === 'escalated' ? '【升级督办】' : reason === 'upgraded' ? '【预警升级】' : '';

@@ -111,9 +111,9 @@ export class Notifier {
       const p = this.send(item)
         .catch((err) => log.error({ err, id: item.id }, 'notification bookkeeping failed'))
         .finally(() => {
-        this.inFlight.delete(item.id);
-        if (!this.stopped) setImmediate(() => this.pump());
-      });
+          this.inFlight.delete(item.id);
+          if (!this.stopped) setImmediate(() => this.pump());
+        });
       this.inFlight.set(item.id, p);
     }
   }

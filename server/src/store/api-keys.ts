@@ -44,7 +44,8 @@ export function apiKeyStore(ctx: StoreContext): ApiKeyStore {
     async create(k) {
       const name = typeof k.name === 'string' ? k.name.trim() : '';
       if (!name || name.length > NAME_MAX_LENGTH) throw new StoreError('invalid', `an API key needs a name of 1 to ${NAME_MAX_LENGTH} characters`);
-      if (typeof k.tenant !== 'string' || !ID.test(k.tenant)) throw new StoreError('invalid', `tenant ${JSON.stringify(k.tenant)} does not match ${ID_PATTERN}`);
+      if (typeof k.tenant !== 'string' || !ID.test(k.tenant))
+        throw new StoreError('invalid', `tenant ${JSON.stringify(k.tenant)} does not match ${ID_PATTERN}`);
       const devices = k.devices ?? [];
       const bad = devices.find((d) => typeof d !== 'string' || !ID.test(d));
       if (bad !== undefined) throw new StoreError('invalid', `device id ${JSON.stringify(bad)} does not match ${ID_PATTERN}`);

@@ -69,20 +69,7 @@ export function auditStore(ctx: StoreContext): AuditStore {
       await pool.query(
         `INSERT INTO audit_log (occurred_at, actor, actor_role, tenant, ip, session_id, action, target, before_json, after_json, outcome, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
-          e.at ?? now(),
-          e.actor,
-          e.role,
-          e.tenant,
-          e.ip,
-          e.session,
-          e.action,
-          e.target,
-          toJson(e.before),
-          toJson(e.after),
-          outcome,
-          e.detail ?? null,
-        ],
+        [e.at ?? now(), e.actor, e.role, e.tenant, e.ip, e.session, e.action, e.target, toJson(e.before), toJson(e.after), outcome, e.detail ?? null],
       );
     },
 

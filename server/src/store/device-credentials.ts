@@ -51,8 +51,10 @@ function toCredential(r: CredentialRow): DeviceCredential {
 /** Checks one input and returns it with its device list settled. */
 function normalize(c: CredentialInput): CredentialInput {
   const where = `credential ${JSON.stringify(c?.username)}`;
-  if (typeof c?.username !== 'string' || !USERNAME.test(c.username)) throw new StoreError('invalid', `${where}: the username does not match ${USERNAME_PATTERN}`);
-  if (typeof c.tenant !== 'string' || !ID.test(c.tenant)) throw new StoreError('invalid', `${where}: tenant ${JSON.stringify(c.tenant)} does not match ${ID_PATTERN}`);
+  if (typeof c?.username !== 'string' || !USERNAME.test(c.username))
+    throw new StoreError('invalid', `${where}: the username does not match ${USERNAME_PATTERN}`);
+  if (typeof c.tenant !== 'string' || !ID.test(c.tenant))
+    throw new StoreError('invalid', `${where}: tenant ${JSON.stringify(c.tenant)} does not match ${ID_PATTERN}`);
   const devices = c.devices ?? [];
   if (c.kind === 'device') {
     if (!ID.test(c.username)) throw new StoreError('invalid', `${where}: a device credential's username is the device id and must match ${ID_PATTERN}`);

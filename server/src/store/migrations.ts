@@ -132,7 +132,11 @@ export async function migrate(pool: Pool, migrations: readonly Migration[] = MIG
       const r = await c.query<{ checksum: string }>('SELECT checksum FROM schema_migrations WHERE id = $1', [m.id]);
       if (r.rows[0]) {
         if (r.rows[0].checksum !== checksum) {
-          log.warn({ migration: m.id }, 'migration %s was edited after it was applied; the database keeps the applied version (add a new migration instead)', m.id);
+          log.warn(
+            { migration: m.id },
+            'migration %s was edited after it was applied; the database keeps the applied version (add a new migration instead)',
+            m.id,
+          );
         }
         return false;
       }

@@ -10,7 +10,12 @@ describe('telemetry payload', () => {
 
   it('accepts a reading without a timestamp and a batch of readings', () => {
     expect(telemetryPayload.check({ values: { mpa: 0.31 } }).ok).toBe(true);
-    expect(telemetryPayload.check([{ ts: NOW, values: { p_kw: 400 } }, { ts: NOW + 1, values: { p_kw: 410 } }]).ok).toBe(true);
+    expect(
+      telemetryPayload.check([
+        { ts: NOW, values: { p_kw: 400 } },
+        { ts: NOW + 1, values: { p_kw: 410 } },
+      ]).ok,
+    ).toBe(true);
   });
 
   it('rejects a telemetry message whose values are not numbers, naming the field', () => {

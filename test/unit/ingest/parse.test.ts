@@ -14,7 +14,13 @@ describe('parsing an MQTT message', () => {
   });
 
   it('splits a batch into readings with their own timestamps', () => {
-    const p = parse('lifeline/v1/qx-gas/gas-1/telemetry', JSON.stringify([{ ts: NOW - 2000, values: { ch4: 1 } }, { ts: NOW - 1000, values: { ch4: 2 } }]));
+    const p = parse(
+      'lifeline/v1/qx-gas/gas-1/telemetry',
+      JSON.stringify([
+        { ts: NOW - 2000, values: { ch4: 1 } },
+        { ts: NOW - 1000, values: { ch4: 2 } },
+      ]),
+    );
     expect(p.ok && p.channel === 'telemetry' && p.readings.map((r) => r.ts)).toEqual([NOW - 2000, NOW - 1000]);
   });
 
@@ -42,7 +48,11 @@ describe('parsing an MQTT message', () => {
   });
 
   it('accepts events and a plain-text status', () => {
-    expect(parse('lifeline/v1/qx-gas/gas-1/event', '{"type":"fault","detail":"传感器故障"}')).toMatchObject({ ok: true, channel: 'event', event: { type: 'fault', ts: NOW } });
+    expect(parse('lifeline/v1/qx-gas/gas-1/event', '{"type":"fault","detail":"传感器故障"}')).toMatchObject({
+      ok: true,
+      channel: 'event',
+      event: { type: 'fault', ts: NOW },
+    });
     expect(parse('lifeline/v1/qx-gas/gas-1/status', 'offline')).toMatchObject({ ok: true, channel: 'status', status: 'offline' });
   });
 });

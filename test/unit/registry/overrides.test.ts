@@ -10,7 +10,16 @@ const base: Registry = {
   tenants: [{ id: 'qx-gas', name: '清新燃气', type: 'utility' }],
   devices: [],
 };
-const gas = (thresholds: Device['thresholds']): Device => ({ id: 'gas-1', tenant: 'qx-gas', kind: 'gas', name: '燃气探测器', town: '太和镇', lon: 113, lat: 23.7, thresholds });
+const gas = (thresholds: Device['thresholds']): Device => ({
+  id: 'gas-1',
+  tenant: 'qx-gas',
+  kind: 'gas',
+  name: '燃气探测器',
+  town: '太和镇',
+  lon: 113,
+  lat: 23.7,
+  thresholds,
+});
 const ruleIds = (d: Device) => {
   const c = compile(DEFAULT_RULES, d);
   return [...c.metric.map((r) => r.id), c.offline?.id, c.events?.id].filter(Boolean);
@@ -31,7 +40,11 @@ describe('per-device rule overrides in the registry', () => {
   });
 
   it('refuses a rule the kind does not have, and hysteresis on a rule that has none, naming device and field', () => {
-    expect(() => checkRegistry({ ...base, devices: [gas({ mpa_low: { enabled: false } })] })).toThrow(/device "gas-1": thresholds\.mpa_low is not a rule of kind gas/);
-    expect(() => checkRegistry({ ...base, devices: [gas({ ch4_flatline: { hysteresis: 1 } })] })).toThrow(/thresholds\.ch4_flatline: hysteresis applies to threshold rules only/);
+    expect(() => checkRegistry({ ...base, devices: [gas({ mpa_low: { enabled: false } })] })).toThrow(
+      /device "gas-1": thresholds\.mpa_low is not a rule of kind gas/,
+    );
+    expect(() => checkRegistry({ ...base, devices: [gas({ ch4_flatline: { hysteresis: 1 } })] })).toThrow(
+      /thresholds\.ch4_flatline: hysteresis applies to threshold rules only/,
+    );
   });
 });

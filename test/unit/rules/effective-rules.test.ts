@@ -3,7 +3,13 @@ import { DEFAULT_RULES, effectiveRules, thresholdsFor, type Device, type RulesFi
 import { compile } from '@lifeline/ingest';
 
 const meter: Device = {
-  id: 'pwr-9', tenant: 'ent-a', kind: 'power', name: '总表', town: '太和镇', lon: 113, lat: 23.7,
+  id: 'pwr-9',
+  tenant: 'ent-a',
+  kind: 'power',
+  name: '总表',
+  town: '太和镇',
+  lon: 113,
+  lat: 23.7,
   thresholds: { p_kw_high: { levels: { orange: 1200, red: 1440 }, hysteresis: 30 }, power_baseline: { enabled: false } },
 };
 

@@ -105,4 +105,3 @@ describe('offline', () => {
     expect(signals[1]).toMatchObject({ rule: 'offline', level: null });
   });
 });
-

@@ -11,7 +11,13 @@ function tmp(): string {
   return d;
 }
 
-const snap = { version: 1 as const, savedAt: 1_795_000_000_000, state: [['d|gas-1|ch4_high', { since: 1 }]] as [string, unknown][], lastSeen: [['gas-1', 1_795_000_000_000]] as [string, number][], offline: ['gas-2'] };
+const snap = {
+  version: 1 as const,
+  savedAt: 1_795_000_000_000,
+  state: [['d|gas-1|ch4_high', { since: 1 }]] as [string, unknown][],
+  lastSeen: [['gas-1', 1_795_000_000_000]] as [string, number][],
+  offline: ['gas-2'],
+};
 
 describe('the rule state file', () => {
   it('reads back what was saved and leaves no temp file beside it', () => {

@@ -87,7 +87,9 @@ describe('a rule state file saved before the typed state store', () => {
     const changed: RulesFile = {
       ...DEFAULT_RULES,
       rules: DEFAULT_RULES.rules.map((r) =>
-        r.id === 'ch4_high' && r.type === 'threshold' ? { id: r.id, kind: r.kind, type: 'rate', metric: 'ch4', change: 'rise', windowS: 60, levels: { orange: 10 } } : r,
+        r.id === 'ch4_high' && r.type === 'threshold'
+          ? { id: r.id, kind: r.kind, type: 'rate', metric: 'ch4', change: 'rise', windowS: 60, levels: { orange: 10 } }
+          : r,
       ),
     };
     const { e, of } = engine({ start: SAVED_AT, rules: changed, devices: [gas, gas2, panel, water, meterA, meterB, meterC] });

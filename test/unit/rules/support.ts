@@ -25,7 +25,13 @@ export function engine(opts: { devices?: Device[]; rules?: RulesFile; start?: nu
   const tenantsById = new Map(tenants.map((t) => [t.id, t]));
   const signals: Signal[] = [];
   let now = opts.start ?? T0;
-  const e = new RuleEngine({ lookup: (id) => devices.get(id), tenantOf: (id) => tenantsById.get(id), onSignal: (s) => signals.push(s), rules: opts.rules, now: () => now });
+  const e = new RuleEngine({
+    lookup: (id) => devices.get(id),
+    tenantOf: (id) => tenantsById.get(id),
+    onSignal: (s) => signals.push(s),
+    rules: opts.rules,
+    now: () => now,
+  });
   return {
     e,
     signals,
@@ -37,7 +43,14 @@ export function engine(opts: { devices?: Device[]; rules?: RulesFile; start?: nu
 }
 
 /** Feeds `values(t)` every `stepMs` from `from` for `durMs`. */
-export function feed(e: RuleEngine, device: Device, from: number, durMs: number, stepMs: number, values: (t: number, i: number) => Record<string, number>): number {
+export function feed(
+  e: RuleEngine,
+  device: Device,
+  from: number,
+  durMs: number,
+  stepMs: number,
+  values: (t: number, i: number) => Record<string, number>,
+): number {
   let i = 0;
   let t = from;
   for (; t < from + durMs; t += stepMs) e.onReading(device, { ts: t, values: values(t, i++) });

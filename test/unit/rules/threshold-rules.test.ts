@@ -67,7 +67,9 @@ describe('rate of change', () => {
     feed(e, water, T0, 5 * MIN, 30 * S, () => ({ mpa: 0.38 }));
     e.onReading(water, { ts: T0 + 5 * MIN, values: { mpa: 0.33 } });
     e.onReading(water, { ts: T0 + 5 * MIN + 30 * S, values: { mpa: 0.25 } });
-    expect(of('mpa_burst')).toMatchObject([{ level: 'orange', ruleType: 'rate', value: 0.25, threshold: 0.1, detail: expect.stringContaining('下降 0.13 MPa') }]);
+    expect(of('mpa_burst')).toMatchObject([
+      { level: 'orange', ruleType: 'rate', value: 0.25, threshold: 0.1, detail: expect.stringContaining('下降 0.13 MPa') },
+    ]);
     feed(e, water, T0 + 6 * MIN, 6 * MIN, 30 * S, () => ({ mpa: 0.25 }));
     expect(levels('mpa_burst').at(-1)).toBeNull();
     expect(levels('mpa_burst').filter((l) => l === null)).toHaveLength(1);

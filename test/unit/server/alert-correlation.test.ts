@@ -2,13 +2,39 @@ import { describe, expect, it } from 'vitest';
 import type { Device, Signal } from '@lifeline/core';
 import { alertHarness, T0 } from '../../support/alert-harness.js';
 
-const at = (id: string): Device => ({ id, tenant: 'city', kind: 'gas', name: `老旧小区 ${id} 燃气探测器`, town: '太和镇', lon: 113, lat: 23.7, site: '朝阳小区' });
+const at = (id: string): Device => ({
+  id,
+  tenant: 'city',
+  kind: 'gas',
+  name: `老旧小区 ${id} 燃气探测器`,
+  town: '太和镇',
+  lon: 113,
+  lat: 23.7,
+  site: '朝阳小区',
+});
 
 const manager = () =>
   alertHarness({ devices: [at('gas-1'), at('gas-2')], escalation: { minutes: { red: 5, orange: 15, yellow: 60, blue: 240 }, dispatchOverdueMinutes: 120 } });
 
-const gas = (device: string, level: Signal['level']): Signal => ({ device, rule: 'ch4_high', ruleType: 'threshold', level, ts: T0, metric: 'ch4', value: 30, threshold: 25 });
-const site = (device: string, level: Signal['level']): Signal => ({ device, rule: 'site_multi_alarm', ruleType: 'correlation', site: '朝阳小区', level, ts: T0, detail: '朝阳小区 有 2 个探测器同时报警' });
+const gas = (device: string, level: Signal['level']): Signal => ({
+  device,
+  rule: 'ch4_high',
+  ruleType: 'threshold',
+  level,
+  ts: T0,
+  metric: 'ch4',
+  value: 30,
+  threshold: 25,
+});
+const site = (device: string, level: Signal['level']): Signal => ({
+  device,
+  rule: 'site_multi_alarm',
+  ruleType: 'correlation',
+  site: '朝阳小区',
+  level,
+  ts: T0,
+  detail: '朝阳小区 有 2 个探测器同时报警',
+});
 
 describe('correlated alarms at one site', () => {
   it('notify once for the site, not once per detector: the device alerts are folded into the site alert', () => {

@@ -119,7 +119,10 @@ describe('the closed loop of an alert', () => {
           expect(step[c](m, id).state, `${c} from ${state}`).toBe(to);
           continue;
         }
-        expect(statusOf(() => step[c](m, id)), `${c} from ${state}`).toBe(409);
+        expect(
+          statusOf(() => step[c](m, id)),
+          `${c} from ${state}`,
+        ).toBe(409);
         expect(m.get(id)!.state).toBe(state);
       }
     }
@@ -327,9 +330,28 @@ describe('alerts logged before the silence tag', () => {
   /** An alert as the log kept it then (`silenced`, `silenceReason`), read back through the schema as a restart reads it. */
   const logged = (old: { silenced?: boolean; silenceReason?: string }, over: Partial<Alert> = {}): Alert => {
     const json = JSON.stringify({
-      id: 'old-1', device: 'gas-1', tenant: 'qx-gas', kind: 'gas', name: gas.name, town: gas.town, lon: 113, lat: 23.7,
-      rule: 'ch4_high', ruleType: 'threshold', level: 'orange', state: 'raised', metric: 'ch4', value: 30, threshold: 25,
-      count: 1, raisedAt: T0, updatedAt: T0, clearedAt: null, escalations: 0, ...over, ...old,
+      id: 'old-1',
+      device: 'gas-1',
+      tenant: 'qx-gas',
+      kind: 'gas',
+      name: gas.name,
+      town: gas.town,
+      lon: 113,
+      lat: 23.7,
+      rule: 'ch4_high',
+      ruleType: 'threshold',
+      level: 'orange',
+      state: 'raised',
+      metric: 'ch4',
+      value: 30,
+      threshold: 25,
+      count: 1,
+      raisedAt: T0,
+      updatedAt: T0,
+      clearedAt: null,
+      escalations: 0,
+      ...over,
+      ...old,
     });
     return alertSchema.parse(JSON.parse(json), 'logged alert');
   };
@@ -359,7 +381,9 @@ describe('alerts logged before the silence tag', () => {
 
   it('restores a device alert folded into its site alert as correlated with the site its device stands at; the site alert alone escalates', () => {
     const siteAlert = logged({}, { id: 'old-site', rule: 'gas_spread', ruleType: 'correlation', site: 'site-a', level: 'red' });
-    const { m, changes, advance } = manager({ restore: [siteAlert, logged({ silenced: true, silenceReason: 'correlated' }, { device: 'gas-2', level: 'red' })] });
+    const { m, changes, advance } = manager({
+      restore: [siteAlert, logged({ silenced: true, silenceReason: 'correlated' }, { device: 'gas-2', level: 'red' })],
+    });
     expect(m.get('old-1')!.silence).toEqual({ kind: 'correlated', site: 'site-a' });
     advance(6 * MIN);
     m.tick();

@@ -71,14 +71,25 @@ describe('DeviceAuthenticator.mayPublish', () => {
 describe('DeviceAuthenticator.maySubscribe', () => {
   const auth = authenticator();
 
-  it("lets ingest read the device topics, directly or through a shared subscription", () => {
+  it('lets ingest read the device topics, directly or through a shared subscription', () => {
     for (const filter of ['lifeline/v1/#', '$share/ingest/lifeline/v1/#', 'lifeline/v1/+/+/+', '$share/ingest/lifeline/v1/+/+/+']) {
       expect(auth.maySubscribe(ingest, filter), filter).toEqual({ ok: true });
     }
   });
 
   it('refuses ingest anything outside lifeline/v1/', () => {
-    for (const filter of ['#', '+/#', '$SYS/#', 'lifeline/#', 'lifeline/+/#', 'lifeline/v1', 'lifeline/v1/', '$share/ingest/#', '$share//lifeline/v1/#', '$share/a/b/#']) {
+    for (const filter of [
+      '#',
+      '+/#',
+      '$SYS/#',
+      'lifeline/#',
+      'lifeline/+/#',
+      'lifeline/v1',
+      'lifeline/v1/',
+      '$share/ingest/#',
+      '$share//lifeline/v1/#',
+      '$share/a/b/#',
+    ]) {
       expect(auth.maySubscribe(ingest, filter), filter).toMatchObject({ ok: false });
     }
   });
@@ -174,7 +185,9 @@ describe('the credential cache', () => {
   it('serves a fleet reconnecting at once with one list and few version checks', async () => {
     const store = new MemoryCredentialStore();
     const n = 200;
-    const secrets = await store.issueMany(Array.from({ length: n }, (_, i) => ({ username: `d-${i}`, kind: 'device' as const, tenant: 't', devices: [`d-${i}`] })));
+    const secrets = await store.issueMany(
+      Array.from({ length: n }, (_, i) => ({ username: `d-${i}`, kind: 'device' as const, tenant: 't', devices: [`d-${i}`] })),
+    );
     const clock = { t: 0 };
     const auth = authenticator(store, clock);
     const results = await Promise.all([...secrets].map(([u, s]) => auth.authenticate(u, s, u)));

@@ -38,12 +38,8 @@ function withPowerRule(f: (levels: Record<string, number>) => Record<string, num
 describe('a device’s bounds as its rules run', () => {
   it('gives pwr-0001 its registry override (1080/1200/1440 kW) and a meter without one the rules file’s (900/1000/1200 kW)', () => {
     const { views: v } = views();
-    expect(v.bounds('pwr-0001')).toEqual([
-      { rule: 'p_kw_high', metric: 'p_kw', direction: 'above', levels: { yellow: 1080, orange: 1200, red: 1440 } },
-    ]);
-    expect(v.bounds('pwr-plain')).toEqual([
-      { rule: 'p_kw_high', metric: 'p_kw', direction: 'above', levels: { yellow: 900, orange: 1000, red: 1200 } },
-    ]);
+    expect(v.bounds('pwr-0001')).toEqual([{ rule: 'p_kw_high', metric: 'p_kw', direction: 'above', levels: { yellow: 1080, orange: 1200, red: 1440 } }]);
+    expect(v.bounds('pwr-plain')).toEqual([{ rule: 'p_kw_high', metric: 'p_kw', direction: 'above', levels: { yellow: 900, orange: 1000, red: 1200 } }]);
     expect(boundsSchema.check(v.bounds('pwr-0001')).ok).toBe(true);
   });
 

@@ -6,7 +6,11 @@ import { alertHarness, T0 } from '../../support/alert-harness.js';
 const gas: Device = { id: 'gas-1', tenant: 'qx-gas', kind: 'gas', name: '某酒家 厨房燃气探测器', town: '太和镇', lon: 113, lat: 23.7 };
 const water: Device = { id: 'wp-1', tenant: 'qx-water', kind: 'water_pressure', name: '太和镇 供水管网压力监测点', town: '太和镇', lon: 113, lat: 23.7 };
 
-const signal = (s: Partial<Signal> & Pick<Signal, 'device' | 'rule' | 'metric' | 'direction' | 'value'>, level: Signal['level'], threshold?: number): Signal => ({
+const signal = (
+  s: Partial<Signal> & Pick<Signal, 'device' | 'rule' | 'metric' | 'direction' | 'value'>,
+  level: Signal['level'],
+  threshold?: number,
+): Signal => ({
   ruleType: 'threshold',
   ts: T0,
   level,

@@ -32,7 +32,13 @@ const URL_ = 'https://lifeline.example.gov.cn';
 
 describe('notification formats', () => {
   it('shows registry and operator text literally in robot markdown: no link, heading or new line slips in', () => {
-    const forged = { ...alert, name: '餐馆](http://evil.example) \n### 假消息', state: 'dispatched' as const, dispatchedTo: '<font color="info">燃气</font>', escalations: 1 };
+    const forged = {
+      ...alert,
+      name: '餐馆](http://evil.example) \n### 假消息',
+      state: 'dispatched' as const,
+      dispatchedTo: '<font color="info">燃气</font>',
+      escalations: 1,
+    };
     const wecom = (renderMessage('wecom', forged, 'escalated', URL_) as { markdown: { content: string } }).markdown.content;
     expect(wecom).toContain('餐馆\\]\\(http://evil.example\\)');
     expect(wecom).toContain('\\#\\#\\# 假消息');
@@ -81,7 +87,16 @@ describe('notification formats', () => {
   });
 
   it('names an event instead of a value', () => {
-    const fire: Alert = { ...alert, kind: 'fire_panel', rule: 'event:fire', ruleType: 'event', event: 'fire', metric: undefined, value: undefined, threshold: undefined };
+    const fire: Alert = {
+      ...alert,
+      kind: 'fire_panel',
+      rule: 'event:fire',
+      ruleType: 'event',
+      event: 'fire',
+      metric: undefined,
+      value: undefined,
+      threshold: undefined,
+    };
     expect((renderMessage('wecom', fire, 'raised', URL_) as { markdown: { content: string } }).markdown.content).toContain('火警');
   });
 });

@@ -42,7 +42,7 @@ describe('connection planning', () => {
     expect(plan.uncredentialed).toEqual([]);
   });
 
-  it('puts every device a gateway covers on the gateway\'s one connection, with no last will (it speaks for many)', () => {
+  it("puts every device a gateway covers on the gateway's one connection, with no last will (it speaks for many)", () => {
     const behind = devices.slice(1);
     const plan = planConnections(registry.devices, { credentials: credentials(behind) });
     const gw = plan.connections.filter((c) => c.name === 'gw-test');
@@ -90,7 +90,10 @@ describe('the simulator and devices without a credential', () => {
   };
 
   it('refuses to start, saying how many and the first few', () => {
-    const ids = registry.devices.slice(0, 5).map((d) => d.id).join(', ');
+    const ids = registry.devices
+      .slice(0, 5)
+      .map((d) => d.id)
+      .join(', ');
     expect(() => new Simulator({ url: 'mqtt://127.0.0.1:1', registry, credentials: missing(), incident: null })).toThrow(
       `7 of ${registry.devices.length} simulated devices have no credential in creds.json (${ids}, …): give them credentials, or leave them out (--skip-uncredentialed)`,
     );

@@ -81,7 +81,7 @@ describe('the credentials file', () => {
     );
   });
 
-  it('refuses a device that is not in the registry, or not of the credential\'s tenant', () => {
+  it("refuses a device that is not in the registry, or not of the credential's tenant", () => {
     const unknown = valid();
     unknown.credentials[1]!.devices.push('gas-9999');
     expect(fails(unknown)).toThrow(/credentials\[1\] \("gw-1"\): devices\[2\]: device "gas-9999" is not in the registry/);

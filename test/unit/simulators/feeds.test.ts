@@ -125,10 +125,7 @@ describe('enterprise power', () => {
     expect(stopped.length).toBeGreaterThan(0);
     for (const t of stopped) {
       for (let h = 0; h < 24; h++) {
-        const total = meters(t.id).reduce(
-          (s, d) => s + normalValues(d, contextOf(d), MONDAY + h * HOUR, createRng(h)).p_kw!,
-          0,
-        );
+        const total = meters(t.id).reduce((s, d) => s + normalValues(d, contextOf(d), MONDAY + h * HOUR, createRng(h)).p_kw!, 0);
         expect(Math.abs(total - t.enterprise!.idleKw) / t.enterprise!.idleKw, `${t.id} at ${h}:00`).toBeLessThan(0.15);
       }
     }
@@ -136,8 +133,7 @@ describe('enterprise power', () => {
 
   it('draws well above idle during the working day and near idle at night for a day-shift mine', () => {
     const mine = enterprises.find((t) => t.industry === '非煤矿山' && t.enterprise!.state === 'normal')!;
-    const total = (h: number) =>
-      meters(mine.id).reduce((s, d) => s + normalValues(d, contextOf(d), MONDAY + h * HOUR, createRng(h)).p_kw!, 0);
+    const total = (h: number) => meters(mine.id).reduce((s, d) => s + normalValues(d, contextOf(d), MONDAY + h * HOUR, createRng(h)).p_kw!, 0);
     expect(total(10)).toBeGreaterThan(mine.enterprise!.ratedKw * 0.5);
     expect(total(2)).toBeLessThan(mine.enterprise!.idleKw * 1.2);
   });

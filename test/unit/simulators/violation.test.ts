@@ -16,7 +16,7 @@ describe('the shutdown-violation scenario', () => {
     expect(meter).toBeDefined();
   });
 
-  it('draws a working load on that enterprise\'s meters from its start, far above the idle level', () => {
+  it("draws a working load on that enterprise's meters from its start, far above the idle level", () => {
     const v = new ShutdownViolation(tenant, 180);
     const rng = createRng(1);
     const { ratedKw, idleKw } = tenant.enterprise!;
