@@ -82,6 +82,15 @@ export class AlertManager {
   private readonly active = new Map<string, Alert>();
   /** Open alerts by key. */
   private readonly openByKey = new Map<string, Alert>();
+  /**
+   * Indexes kept with openByKey and active, so that raising, updating and
+   * finding an alert cost the same with ten open alerts or ten thousand:
+   * a device's open alerts, a site's open correlation alert, a site's device alerts.
+   */
+  private readonly openByDevice = new Map<string, Set<Alert>>();
+  private readonly openSiteAlert = new Map<string, Alert>();
+  private readonly activeAtSite = new Map<string, Set<Alert>>();
+  private readonly closedById = new Map<string, Alert>();
   private readonly recentClosed: Alert[] = [];
   private readonly lastLogged = new Map<string, number>();
   private readonly now: () => number;
@@ -104,8 +113,8 @@ export class AlertManager {
     for (const logged of alerts) {
       if (logged.state === 'closed') continue;
       const a = upgradeLegacySilence(logged, (id) => this.opts.lookup(id)?.site);
-      this.active.set(a.id, a);
-      if (isOpen(a.state)) this.openByKey.set(keyOf(a), a);
+      this.addActive(a);
+      if (isOpen(a.state)) this.addOpen(keyOf(a), a);
     }
     if (alerts.length) log.info({ active: alerts.length, open: this.openByKey.size }, 'alerts restored from the alert log');
   }
@@ -183,10 +192,11 @@ export class AlertManager {
     const a = this.mustAllow(id, 'close');
     const t = this.now();
     Object.assign(a, { state: ALERT_TRANSITIONS.close.to, closedAt: t, closedBy: actor, updatedAt: t }, note ? { note } : {});
-    this.active.delete(a.id);
+    this.removeActive(a);
     this.lastLogged.delete(a.id);
     this.recentClosed.unshift(a);
-    if (this.recentClosed.length > RECENT_CLOSED_MAX) this.recentClosed.pop();
+    this.closedById.set(a.id, a);
+    if (this.recentClosed.length > RECENT_CLOSED_MAX) this.closedById.delete(this.recentClosed.pop()!.id);
     this.changed(a, 'closed', { actor, note });
     return a;
   }
@@ -197,7 +207,7 @@ export class AlertManager {
   }
 
   get(id: string): Alert | undefined {
-    return this.active.get(id) ?? this.recentClosed.find((a) => a.id === id);
+    return this.active.get(id) ?? this.closedById.get(id);
   }
 
   /** Most severe first, then newest. `state=resolved` lists those awaiting sign-off (待销号). */
@@ -218,7 +228,7 @@ export class AlertManager {
   /** The worst level among a device's open alerts. */
   worstLevel(deviceId: string): Level | null {
     let worst: Level | null = null;
-    for (const a of this.openByKey.values()) if (a.device === deviceId) worst = worst ? moreSevere(worst, a.level) : a.level;
+    for (const a of this.openByDevice.get(deviceId) ?? []) worst = worst ? moreSevere(worst, a.level) : a.level;
     return worst;
   }
 
@@ -272,8 +282,8 @@ export class AlertManager {
     if (silence) a.silence = { kind: 'maintenance', id: silence.id };
     else if (flapping) a.silence = { kind: 'flapping' };
     else if (siteAlert?.site) a.silence = { kind: 'correlated', site: siteAlert.site };
-    this.active.set(a.id, a);
-    this.openByKey.set(key, a);
+    this.addActive(a);
+    this.addOpen(key, a);
     this.changed(a, 'raised', { notify: a.silence ? undefined : 'raised' });
     if (a.ruleType === 'correlation' && a.site) this.foldInto(a, a.site, t);
   }
@@ -282,15 +292,13 @@ export class AlertManager {
   private siteAlertOf(a: Alert): Alert | undefined {
     if (a.ruleType === 'correlation') return undefined;
     const site = this.opts.lookup(a.device)?.site;
-    if (!site) return undefined;
-    for (const x of this.active.values()) if (x.ruleType === 'correlation' && x.site === site && isOpen(x.state)) return x;
-    return undefined;
+    return site ? this.openSiteAlert.get(site) : undefined;
   }
 
   /** One site alert rather than many: the open device alerts of its site are folded into it. */
   private foldInto(site: Alert, name: string, t: number): void {
-    for (const a of this.active.values()) {
-      if (a === site || a.silence || !isOpen(a.state) || a.ruleType === 'correlation' || this.opts.lookup(a.device)?.site !== name) continue;
+    for (const a of this.activeAtSite.get(name) ?? []) {
+      if (a === site || a.silence || !isOpen(a.state) || a.ruleType === 'correlation') continue;
       a.silence = { kind: 'correlated', site: name };
       a.updatedAt = t;
       this.changed(a, 'updated', { note: `并入场所告警 ${name} (folded into the site alert ${site.id})` });
@@ -335,8 +343,7 @@ export class AlertManager {
   private resolveNow(a: Alert, actor: string, note: string): void {
     const t = this.now();
     Object.assign(a, { state: ALERT_TRANSITIONS.resolve.to, resolvedAt: t, resolvedBy: actor, note, updatedAt: t });
-    const key = keyOf(a);
-    if (this.openByKey.get(key) === a) this.openByKey.delete(key);
+    this.removeOpen(keyOf(a), a);
     this.changed(a, 'resolved', { actor, note });
   }
 
@@ -354,6 +361,33 @@ export class AlertManager {
     } catch (err) {
       log.error({ err }, 'alert change listener failed');
     }
+  }
+
+  private addActive(a: Alert): void {
+    this.active.set(a.id, a);
+    const site = a.ruleType === 'correlation' ? undefined : this.opts.lookup(a.device)?.site;
+    if (site) (this.activeAtSite.get(site) ?? this.activeAtSite.set(site, new Set()).get(site)!).add(a);
+  }
+
+  private removeActive(a: Alert): void {
+    this.active.delete(a.id);
+    const site = a.ruleType === 'correlation' ? undefined : this.opts.lookup(a.device)?.site;
+    const at = site ? this.activeAtSite.get(site) : undefined;
+    if (at?.delete(a) && at.size === 0) this.activeAtSite.delete(site!);
+  }
+
+  private addOpen(key: string, a: Alert): void {
+    this.openByKey.set(key, a);
+    (this.openByDevice.get(a.device) ?? this.openByDevice.set(a.device, new Set()).get(a.device)!).add(a);
+    if (a.ruleType === 'correlation' && a.site) this.openSiteAlert.set(a.site, a);
+  }
+
+  private removeOpen(key: string, a: Alert): void {
+    if (this.openByKey.get(key) !== a) return;
+    this.openByKey.delete(key);
+    const mine = this.openByDevice.get(a.device);
+    if (mine?.delete(a) && mine.size === 0) this.openByDevice.delete(a.device);
+    if (a.site && this.openSiteAlert.get(a.site) === a) this.openSiteAlert.delete(a.site);
   }
 
   /** A device alert is covered by a silence of its device, its tenant, or the site the device stands at. */
