@@ -146,6 +146,12 @@ bind-address = "127.0.0.1:$rpc_port"
   dir = "$idir/data"
   wal-dir = "$idir/wal"
   query-log-enabled = false
+  # City cardinality: the defaults (100,000 values per tag, 1,000,000 series)
+  # refuse every device past the 100,000th ("max-values-per-tag limit exceeded").
+  # 0 = no limit; the disk-based TSI index keeps the series index out of RAM.
+  max-values-per-tag = 0
+  max-series-per-database = 0
+  index-version = "tsi1"
 
 [monitor]
   store-enabled = false
