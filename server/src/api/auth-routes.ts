@@ -49,7 +49,7 @@ export function authRouter(d: AuthRouteDeps): Router {
       d.onSessionEnded(previous.session.id);
     }
     const { token, session } = await d.store.sessions.create(user.id, { ip, userAgent: req.headers['user-agent']?.slice(0, 256) ?? null });
-    res.setHeader('Set-Cookie', sessionCookie(token, d.secureCookies, d.idleMs / 1000));
+    res.setHeader('Set-Cookie', sessionCookie(token, d.secureCookies));
     await d.audit.record(req, { user, session, token, ip }, { action: 'login', target: user.username });
     log.info({ username: user.username, role: user.role }, 'logged in');
     res.json(meOf(user));

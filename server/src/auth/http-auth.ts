@@ -97,16 +97,13 @@ export function mustBeAllowed(a: AuthContext, permission: Permission): void {
   if (!can(a.user.role, permission)) throw new HttpError(403, `role ${a.user.role} may not do this (needs ${permission})`);
 }
 
-/** Set-Cookie value for a new session: HttpOnly, SameSite=Strict, Secure behind TLS. */
-export function sessionCookie(token: string, secure: boolean, maxAgeS: number): string {
-  return [
-    `${SESSION_COOKIE}=${encodeURIComponent(token)}`,
-    'Path=/',
-    'HttpOnly',
-    'SameSite=Strict',
-    `Max-Age=${Math.round(maxAgeS)}`,
-    ...(secure ? ['Secure'] : []),
-  ].join('; ');
+/**
+ * Set-Cookie value for a new session: HttpOnly, SameSite=Strict, Secure behind
+ * TLS. No Max-Age: the server's idle timeout decides when a session ends, so a
+ * duty-room screen in use is not logged out by its browser mid-shift.
+ */
+export function sessionCookie(token: string, secure: boolean): string {
+  return [`${SESSION_COOKIE}=${encodeURIComponent(token)}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : [])].join('; ');
 }
 
 export function clearedSessionCookie(secure: boolean): string {
