@@ -1,5 +1,5 @@
 import type { DeadLetterCode, Device, Signal } from '@lifeline/core';
-import { logger, type InfluxTarget, type InfluxWriter, type LoadedRegistry } from '@lifeline/core/node';
+import { logger, SpooledWriter, SpoolFullError, type InfluxTarget, type InfluxWriter, type LoadedRegistry } from '@lifeline/core/node';
 import { DeadLetters } from './dead-letters.js';
 import { MqttSource } from './mqtt-source.js';
 import { parseMessage } from './parse.js';
@@ -17,16 +17,23 @@ export const RULE_STATE_SAVE_MS = 5000;
 export const MAX_METRICS_PER_DEVICE = 32;
 /** Longest start-up waits to learn the enterprises' baselines from InfluxDB. */
 export const BASELINE_LEARN_TIMEOUT_MS = 15_000;
+/** A message the spool could not take for an I/O error is tried again this often (its ack held meanwhile). */
+export const STORE_RETRY_MS = 1000;
 
 export interface IngestOptions {
   mqtt: { url: string; clientId: string; username?: string; password?: string; shareGroup?: string };
   registry: LoadedRegistry;
-  writer: InfluxWriter;
+  /**
+   * Where lines go. A SpooledWriter makes ingest durable: a message is
+   * acknowledged once its lines are in the spool. A bare InfluxWriter (tools,
+   * benchmarks) acknowledges once they are in memory.
+   */
+  writer: InfluxWriter | SpooledWriter;
   deadLetterMax: number;
   onSignal: (signal: Signal) => void;
   /** Told when a device's latest values or online state changed. */
   onDeviceChange?: (deviceId: string) => void;
-  /** Above this many buffered lines, acks to the broker are held until the writer catches up. */
+  /** Bare writer only: above this many buffered lines, acks to the broker are held until the writer catches up. */
   highWaterLines?: number;
   /**
    * The rules file (validated at start, reloaded when it changes), the directory
@@ -36,7 +43,8 @@ export interface IngestOptions {
   rules?: { path: string; stateDir: string; influx?: InfluxTarget };
 }
 
-export type HandleResult = { ok: true; points: number } | { ok: false; code: DeadLetterCode; reason: string };
+/** Rejected (a dead letter), or `unavailable`: valid but not stored (spool full or failing), so not to be acknowledged. */
+export type HandleResult = { ok: true; points: number } | { ok: false; code: DeadLetterCode | 'unavailable'; reason: string };
 
 export interface Latest {
   values: Record<string, number>;
@@ -67,18 +75,17 @@ export class Ingest {
   private ruleState: RuleStateFile | null = null;
   private rulesWatcher: RulesWatcher | null = null;
   private saveTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private lastStoreErrorLog = 0;
+  private readonly spooled: SpooledWriter | null;
 
   constructor(private readonly opts: IngestOptions) {
+    this.spooled = opts.writer instanceof SpooledWriter ? opts.writer : null;
     this.deadLetters = new DeadLetters(opts.deadLetterMax);
     const lookup = (id: string) => opts.registry.byId.get(id);
     const tenantOf = (id: string) => opts.registry.tenantsById.get(id);
     this.rules = new RuleEngine({ lookup, tenantOf, onSignal: opts.onSignal });
-    const high = opts.highWaterLines ?? 100_000;
-    this.source = new MqttSource({
-      ...opts.mqtt,
-      onMessage: (topic, payload) => this.handle(topic, payload),
-      ready: () => (opts.writer.stats.buffered > high ? this.waitForWriter(high) : null),
-    });
+    this.source = new MqttSource({ ...opts.mqtt, onMessage: (topic, payload) => this.take(topic, payload) });
   }
 
   async start(): Promise<void> {
@@ -89,6 +96,7 @@ export class Ingest {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.source.stop();
     this.rules.stop();
     this.rulesWatcher?.stop();
@@ -96,7 +104,8 @@ export class Ingest {
     if (this.saveTimer) clearInterval(this.saveTimer);
     this.saveTimer = null;
     this.saveRuleState();
-    await this.opts.writer.drain();
+    // A spooled writer is closed by its owner, with a bound: what InfluxDB has not taken stays in the spool.
+    if (!this.spooled) await (this.opts.writer as InfluxWriter).drain();
   }
 
   /** Writes the rule state now (also done every few seconds and at stop). */
@@ -148,35 +157,43 @@ export class Ingest {
 
   /**
    * One message, from the broker or the HTTP ingest route; never throws. Says
-   * whether it was taken, or why not (it is in the dead letters then).
+   * whether it was taken, or why not (it is in the dead letters then, unless
+   * it is `unavailable`: valid, but the spool could not take it). Its lines
+   * are stored before the rules see it, so an alert never stems from a
+   * reading that was not kept.
    */
   handle(topic: string, payload: Buffer, now = Date.now()): HandleResult {
-    this.stats.received++;
     const p = parseMessage(topic, payload, (id) => this.opts.registry.byId.get(id), now);
     if (!p.ok) {
+      this.stats.received++;
       this.stats.rejected++;
       this.deadLetters.add({ topic, code: p.code, reason: p.reason, tenant: p.tenant, device: p.device, payload, at: now });
       return { ok: false, code: p.code, reason: p.reason };
     }
-    let points = 1;
     const { device } = p;
     if (p.channel === 'telemetry') {
       const extra = this.newMetricNames(device.id, p.readings);
       if (extra) {
         const reason = `device ${device.id} would report more than ${MAX_METRICS_PER_DEVICE} distinct metrics (new: ${extra.slice(0, 5).join(', ')})`;
+        this.stats.received++;
         this.stats.rejected++;
         this.deadLetters.add({ topic, code: 'invalid_payload', reason, tenant: device.tenant, device: device.id, payload, at: now });
         return { ok: false, code: 'invalid_payload', reason };
       }
     }
-    this.stats.accepted++;
     const { tags, series } = this.tagsOf(device);
-    const writer = this.opts.writer;
+    // Every line carries its time (the device's, or receipt time): a replay rewrites the same points.
+    const lines =
+      p.channel === 'telemetry' ? p.readings.map((r) => telemetryLine(series, r)) : p.channel === 'event' ? [eventLine(tags, p.event)] : [statusLine(tags, p.status, p.ts)];
+    const stored = this.store(lines);
+    if (stored) return { ok: false, code: 'unavailable', reason: stored };
+    this.stats.received++;
+    this.stats.accepted++;
     this.rules.seen(device, now);
+    let points = 1;
     switch (p.channel) {
       case 'telemetry':
         for (const r of p.readings) {
-          writer.write(telemetryLine(series, r));
           this.rules.onReading(device, r);
           this.remember(device.id, r.values, r.ts);
         }
@@ -184,17 +201,77 @@ export class Ingest {
         points = p.readings.length;
         break;
       case 'event':
-        writer.write(eventLine(tags, p.event));
         this.rules.onEvent(device, p.event);
         this.stats.events++;
         break;
       case 'status':
-        writer.write(statusLine(tags, p.status, p.ts));
         this.rules.onStatus(device, p.status, now);
         break;
     }
     this.opts.onDeviceChange?.(device.id);
     return { ok: true, points };
+  }
+
+  /** The spool is full: new messages are refused (HTTP 503) or held (MQTT) until it drains. */
+  get full(): boolean {
+    return this.spooled?.full ?? false;
+  }
+
+  /** Null once the lines are stored, else why not. */
+  private store(lines: string[]): string | null {
+    if (!this.spooled) {
+      for (const l of lines) (this.opts.writer as InfluxWriter).write(l);
+      return null;
+    }
+    try {
+      this.spooled.append(lines);
+      return null;
+    } catch (err) {
+      const full = err instanceof SpoolFullError;
+      if (!full) this.logStoreError(err as Error);
+      return full ? (err as Error).message : `the spool cannot store it: ${(err as Error).message}`;
+    }
+  }
+
+  private logStoreError(err: Error): void {
+    if (Date.now() - this.lastStoreErrorLog < STORE_RETRY_MS * 10) return;
+    this.lastStoreErrorLog = Date.now();
+    log.error({ err }, 'cannot append to the spool; holding acknowledgements and retrying');
+  }
+
+  /**
+   * A message from the broker. Acknowledged (the promise, or null: at once)
+   * once its lines are in the spool, which is synchronous, so the stream is
+   * not held per message. Held while the spool is full, and a message it
+   * could not take is tried again, with the same receipt time, until it is
+   * stored: a held ack keeps it with the broker.
+   */
+  private take(topic: string, payload: Buffer): Promise<void> | null {
+    const now = Date.now();
+    const r = this.handle(topic, payload, now);
+    if (!r.ok && r.code === 'unavailable') return this.retryStore(topic, payload, now);
+    return this.hold();
+  }
+
+  private hold(): Promise<void> | null {
+    const sp = this.spooled;
+    if (sp) return sp.full ? sp.whenNotFull() : null;
+    const w = this.opts.writer as InfluxWriter;
+    const high = this.opts.highWaterLines ?? 100_000;
+    // Held acks go out again once the writer has drained to half the high-water mark: woken by the writer, not polled.
+    return w.stats.buffered > high ? w.whenBelow(high / 2) : null;
+  }
+
+  private async retryStore(topic: string, payload: Buffer, now: number): Promise<void> {
+    for (;;) {
+      const sp = this.spooled!;
+      if (sp.full) await sp.whenNotFull();
+      else await new Promise((r) => setTimeout(r, STORE_RETRY_MS));
+      // Stopping: the message stays unacknowledged, so the broker delivers it again to the next run.
+      if (this.stopped) return new Promise<void>(() => undefined);
+      const r = this.handle(topic, payload, now);
+      if (r.ok || r.code !== 'unavailable') return;
+    }
   }
 
   /**
@@ -225,10 +302,5 @@ export class Ingest {
       this.tags.set(device.id, t);
     }
     return t;
-  }
-
-  /** Held acks go out again once the writer has drained to half the high-water mark: woken by the writer, not polled. */
-  private waitForWriter(high: number): Promise<void> {
-    return this.opts.writer.whenBelow(high / 2);
   }
 }

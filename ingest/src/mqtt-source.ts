@@ -11,16 +11,19 @@ export interface MqttSourceOptions {
   password?: string;
   /** Shared-subscription group, so several ingest workers split the load. */
   shareGroup?: string;
-  /** Called for every message; must not throw (errors are caught and logged). */
-  onMessage: (topic: string, payload: Buffer) => void;
-  /** Resolves when the consumer can take more; holds the ack (and the broker) until then. */
-  ready?: () => Promise<void> | null;
+  /**
+   * Called for every message; must not throw (errors are caught and logged).
+   * Returns null when the message may be acknowledged now, or a promise that
+   * holds the ack (and, since mqtt.js takes a client's packets one at a time,
+   * the stream: the broker keeps the rest) until it resolves.
+   */
+  onMessage: (topic: string, payload: Buffer) => Promise<void> | null | void;
 }
 
 /**
  * The ingest subscription: a persistent QoS 1 session (clean: false, fixed client
- * id), so the broker keeps messages while ingest restarts. Acks are held while the
- * consumer is saturated, which pushes back on the broker instead of growing memory.
+ * id), so the broker keeps messages while ingest restarts. The consumer says when a
+ * message may be acknowledged; a held ack pushes back on the broker instead of growing memory.
  */
 export class MqttSource {
   private client: MqttClient | null = null;
@@ -47,13 +50,17 @@ export class MqttSource {
     this.client = client;
     client.handleMessage = (packet, done) => {
       this.received++;
+      let wait: Promise<void> | null | void = null;
       try {
-        this.opts.onMessage(packet.topic, packet.payload as Buffer);
+        wait = this.opts.onMessage(packet.topic, packet.payload as Buffer);
       } catch (err) {
         log.error({ err, topic: packet.topic }, 'message handler failed');
       }
-      const wait = this.opts.ready?.();
-      if (wait) void wait.then(() => done(), () => done());
+      // An ack held past our own stop is never sent: the broker delivers the message again to the next session.
+      const ack = () => {
+        if (this.client === client) done();
+      };
+      if (wait) void wait.then(ack, ack);
       else done();
     };
     client.on('connect', (ack) => {

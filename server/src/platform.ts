@@ -3,10 +3,9 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
-import type { Health } from '@lifeline/core';
+import type { Health, SpoolBacklog } from '@lifeline/core';
 import {
   ensureDatabase,
-  InfluxWriter,
   influxQuery,
   ConfigError,
   loadConfig,
@@ -14,8 +13,12 @@ import {
   logger,
   pingInflux,
   setLogLevel,
+  Spool,
+  SpooledWriter,
   type Config,
   type InfluxTarget,
+  type InfluxWriter,
+  type LoadedRegistry,
 } from '@lifeline/core/node';
 import { Ingest } from '@lifeline/ingest';
 import { AlertManager, type AlertChange } from './alerts/alert-manager.js';
@@ -56,16 +59,27 @@ export interface Platform {
   outbox: Outbox;
   silences: SilenceStore;
   store: Store;
+  /** What the ingest and alert-log spools hold that InfluxDB does not have yet. */
+  backlog(): { ingest: SpoolBacklog; alerts: SpoolBacklog };
   stop(): Promise<void>;
 }
 
-/** How long start-up waits for InfluxDB before giving up with a clear error. */
+/** How long start-up waits for InfluxDB before giving up with a clear error; also for the alert log's replay. */
 const INFLUX_WAIT_MS = 30_000;
+/** Start-up waits this long for the ingest spool's replay before reading the latest values back from InfluxDB. */
+const REPLAY_WAIT_MS = 10_000;
+/** At stop, InfluxDB gets this long to take what is in memory; the rest stays in the spool for the next start. */
+const STOP_WRITE_MS = 5_000;
+/** A timeline is read from InfluxDB after the alert log's pending lines are written, or this long. */
+const TIMELINE_WAIT_MS = 2_000;
 
 /**
  * Starts every stage in one process: embedded broker (without MQTT_URL), ingest
  * with its rules, the alert manager rebuilt from its log, the API, Socket.IO and
- * the dashboard. Stages stop in reverse order, flushing what they hold.
+ * the dashboard. Stages stop in reverse order, flushing what they hold. Lines
+ * and alert changes go through spools under DATA_DIR/spool (write-ahead logs),
+ * replayed to InfluxDB at start-up: the alert log's before the alerts are
+ * rebuilt from it, ingest's before the broker is connected.
  */
 export async function startPlatform(overrides: Partial<Config> = {}): Promise<Platform> {
   const config = loadConfig(undefined, overrides);
@@ -79,11 +93,48 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   await waitForInflux(influx);
   await ensureDatabase(influx);
 
-  const writerOpts = { ...influx, maxBuffered: config.writeBufferMax, concurrency: config.writeConcurrency };
-  const writer = new InfluxWriter({ ...writerOpts, batchSize: config.writeBatchSize, flushMs: config.writeFlushMs });
-  const alertWriter = new InfluxWriter({ ...writerOpts, batchSize: 1000, flushMs: 50, concurrency: 1 });
-
   mkdirSync(config.dataDir, { recursive: true });
+  const spoolOf = (name: string) =>
+    Spool.open(path.join(config.dataDir, 'spool', name), { fsyncMs: config.spoolFsyncMs, maxBytes: config.spoolMaxBytes, segmentBytes: config.spoolSegmentBytes, name });
+  const writerOpts = { ...influx, maxBuffered: config.writeBufferMax, concurrency: config.writeConcurrency };
+  const lines = new SpooledWriter(spoolOf('ingest'), { ...writerOpts, batchSize: config.writeBatchSize, flushMs: config.writeFlushMs, name: 'ingest' });
+  let alertLines: SpooledWriter;
+  try {
+    alertLines = new SpooledWriter(spoolOf('alerts'), { ...writerOpts, batchSize: 1000, flushMs: 50, concurrency: 1, name: 'alerts' });
+  } catch (err) {
+    await lines.close(0);
+    throw err;
+  }
+  try {
+    return await startStages({ config, registry, store, influx, lines, alertLines });
+  } catch (err) {
+    await Promise.all([lines.close(0), alertLines.close(0)]);
+    throw err;
+  }
+}
+
+interface Foundations {
+  config: Config;
+  registry: LoadedRegistry;
+  store: Store;
+  influx: InfluxTarget;
+  /** The ingest spool and its writer. */
+  lines: SpooledWriter;
+  /** The alert log's spool and its writer. */
+  alertLines: SpooledWriter;
+}
+
+/** Everything after the spools are open; a failure here closes them (so their lock is let go). */
+async function startStages({ config, registry, store, influx, lines, alertLines }: Foundations): Promise<Platform> {
+  const writer = lines.writer;
+  // What the last run left: written before anything reads InfluxDB back.
+  alertLines.start();
+  lines.start();
+  if (!(await alertLines.settled(INFLUX_WAIT_MS))) {
+    throw new Error(
+      `the alert log spool holds ${alertLines.backlog().records} alert changes that InfluxDB did not take in ${INFLUX_WAIT_MS / 1000} s (${alertLines.writer.stats.lastError ?? 'no answer'}): not starting without them`,
+    );
+  }
   const outbox = new Outbox(path.join(config.dataDir, 'outbox.jsonl'));
   const notifier = new Notifier({
     outbox,
@@ -96,9 +147,10 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   const lookup = (id: string) => registry.byId.get(id);
   // Each listener isolated: a failing one never keeps the others from the change.
   const listeners: ((c: AlertChange) => void)[] = [(c) => hub?.alertChanged(c), (c) => notifier.onAlertChange(c)];
+  const alertLog = new InfluxAlertLog(alertLines);
   const alerts = new AlertManager({
     lookup,
-    log: new InfluxAlertLog(alertWriter),
+    log: alertLog,
     escalation: { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes },
     silences,
     onChange: (c) => {
@@ -146,24 +198,28 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   const ingest = new Ingest({
     mqtt: { url: mqttUrl, clientId: config.mqttClientId, username: ingestIdentity.username, password: ingestIdentity.secret },
     registry,
-    writer,
+    writer: lines,
     deadLetterMax: config.deadLetterMax,
     onSignal: (s) => alerts.onSignal(s),
     onDeviceChange: (id) => hub?.deviceChanged(id),
     rules: { path: config.rulesPath, stateDir: config.dataDir, influx },
   });
+  if (!(await lines.settled(REPLAY_WAIT_MS))) log.warn({ backlog: lines.backlog() }, 'spool replay still running; latest values are read back without the rest of it');
   await restoreLatest(influx, ingest);
 
   const views = new DeviceViews(registry.byId, ingest, alerts);
   const history = new HistoryReader(config.influxUrl, config.influxDb, config.influxUsername, config.influxPassword);
   const started = Date.now();
+  const backlog = () => ({ ingest: lines.backlog(), alerts: alertLines.backlog() });
   const health = async (): Promise<Health> => {
     const ping = await pingInflux(influx);
     const brokerOk = ingest.source.connected && (broker ? broker.running : true);
     return {
-      status: ping.ok && brokerOk ? 'ok' : 'degraded',
+      // A full spool holds acknowledgements: ingest is not taking messages.
+      status: ping.ok && brokerOk && !lines.full ? 'ok' : 'degraded',
       broker: { ok: brokerOk, url: mqttUrl, embedded: broker !== null, detail: ingest.source.lastError ?? undefined },
       influx: { ok: ping.ok, url: config.influxUrl, detail: writer.stats.lastError && !writer.healthy ? writer.stats.lastError : ping.detail },
+      backlog: backlog(),
       uptimeS: Math.round((Date.now() - started) / 1000),
     };
   };
@@ -178,7 +234,7 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   app.use('/api', noStore, sameOriginWrites(), sessionAuth(store.sessions, idleMs));
   app.use(
     '/api/ingest',
-    ingestRouter({ apiKeys: store.apiKeys, ingest, registry, flush: () => writer.drain(10_000).catch(() => undefined) }),
+    ingestRouter({ apiKeys: store.apiKeys, ingest, registry }),
   );
   // JSON bodies for every other route (HTTP ingest above reads its body raw, to dead-letter it as sent).
   app.use('/api', express.json({ limit: '16kb' }));
@@ -213,7 +269,11 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
       history,
       health,
       writerStats: () => ({ ...writer.stats }),
-      timeline: (id) => readTimeline(influx, id, config.alertLogDays),
+      backlog,
+      timeline: async (id) => {
+        await alertLog.written(TIMELINE_WAIT_MS);
+        return readTimeline(influx, id, config.alertLogDays);
+      },
       notifications: { list: (limit) => outbox.list(limit), get stats() { return outbox.stats; } },
       silences,
       audit,
@@ -259,14 +319,13 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
       await closed;
       if (broker) await broker.stop();
       await notifier.stop().catch((err) => log.error({ err }, 'outbox close failed'));
-      await writer.close();
-      await alerts.flush().catch((err) => log.error({ err }, 'alert log flush failed'));
-      await alertWriter.close();
+      // Bounded even with InfluxDB down: what it does not take in time stays in the spools (and the log says so).
+      await Promise.all([lines.close(STOP_WRITE_MS), alertLines.close(STOP_WRITE_MS)]).catch((err) => log.error({ err }, 'spool close failed'));
       await store.close().catch((err) => log.error({ err }, 'store close failed'));
       log.info('Lifeline stopped');
     })());
 
-  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, stop };
+  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, backlog, stop };
 }
 
 async function waitForInflux(t: InfluxTarget): Promise<void> {

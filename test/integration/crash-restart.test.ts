@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,44 +12,11 @@ import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
+import { startPlatformChild, type PlatformChild } from '../support/platform-child.js';
 
 const registry = loadRegistry(path.join(REPO_ROOT, 'data/qingxin-registry.json'));
 const panel = [...registry.byId.values()].find((d) => d.kind === 'fire_panel')!;
 const gas = [...registry.byId.values()].find((d) => d.kind === 'gas')!;
-
-/** The platform in a child process of its own, so it can be killed without any flush. */
-function startChild(dir: string, overrides: Partial<Config>): Promise<{ child: ChildProcess; httpUrl: string }> {
-  const script = path.join(dir, 'run-platform.mts');
-  writeFileSync(
-    script,
-    [
-      `import { startPlatform } from ${JSON.stringify(path.join(REPO_ROOT, 'server/src/platform.ts'))};`,
-      `const p = await startPlatform(JSON.parse(process.env.LIFELINE_OVERRIDES!));`,
-      'process.stdout.write(`READY ${p.httpUrl}\\n`);',
-    ].join('\n'),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: REPO_ROOT,
-    // Packages resolve to their sources, as in the tests.
-    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(REPO_ROOT, 'test/tsconfig.json'), LIFELINE_OVERRIDES: JSON.stringify(overrides) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform child did not start: ${err}${out}`)), 60_000);
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /READY (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, httpUrl: m[1]! });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`platform child exited ${code}: ${err}${out}`)));
-  });
-}
 
 describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
   const influxUrl = inject('influxUrl');
@@ -63,7 +29,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
   const robot = receiver(() => (robotUp ? {} : { status: 503, body: 'down' }));
   const got = () => robot.got.filter((g) => g.status === 200) as unknown as { body: { markdown: { content: string } } }[];
   let robotUrl = '';
-  let child: ChildProcess | null = null;
+  let child: PlatformChild | null = null;
   let platform: TestPlatform | null = null;
   let pg: { url: string; drop(): Promise<void> };
 
@@ -79,7 +45,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await child?.kill('SIGKILL');
     await platform?.stop();
     await broker?.stop();
     await pg?.drop();
@@ -102,8 +68,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
       dispatchOverdueMinutes: 10,
       databaseUrl: pg.url,
     };
-    const started = await startChild(dir, overrides);
-    child = started.child;
+    const started = (child = await startPlatformChild(dir, overrides));
     const duty = await login(started.httpUrl, 'duty', testPassword('duty'));
     const api = async <T>(p: string, body?: unknown) => (body ? duty.post<T>(p, body) : duty.get<T>(p));
 
@@ -129,8 +94,7 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
       return [fire.id, leak.id].every((id) => n.items.some((i) => i.alertId === id && i.attempts >= 1));
     }, { what: 'both raise messages tried once (robot down)' });
 
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await child.kill('SIGKILL');
     robotUp = true;
 
     platform = await startTestPlatform(overrides, { databaseUrl: pg.url });

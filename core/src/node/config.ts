@@ -166,7 +166,7 @@ export const CONFIG_KEYS = {
   },
   dataDir: {
     env: 'DATA_DIR',
-    doc: 'Where rule state, the notification outbox and silences are kept across restarts',
+    doc: 'Where rule state, the notification outbox, silences and the spool are kept across restarts',
     default: path.join(REPO_ROOT, '.run/data'),
     parse: file,
   },
@@ -202,9 +202,27 @@ export const CONFIG_KEYS = {
   writeFlushMs: { env: 'WRITE_FLUSH_MS', doc: 'Longest a line waits before it is written', default: 250, parse: int(10, 60_000) },
   writeBufferMax: {
     env: 'WRITE_BUFFER_MAX',
-    doc: 'Lines held while InfluxDB is slow or down; beyond it the oldest are dropped and counted',
+    doc: 'Lines held in memory for InfluxDB while it is slow or down; beyond it they wait in the spool on disk and are read back as it catches up',
     default: 500_000,
     parse: int(1000, 10_000_000),
+  },
+  spoolFsyncMs: {
+    env: 'SPOOL_FSYNC_MS',
+    doc: 'How often the spool (write-ahead log of acknowledged messages) is fsync\'d: a power cut loses at most this window; 0 fsyncs every message before it is acknowledged',
+    default: 100,
+    parse: int(0, 60_000),
+  },
+  spoolMaxBytes: {
+    env: 'SPOOL_MAX_BYTES',
+    doc: 'Bytes the spool may hold on disk while InfluxDB is behind or down; when full, ingest holds its acknowledgements and the broker keeps the messages',
+    default: 2 * 1024 ** 3,
+    parse: int(1024 * 1024, 2 ** 50),
+  },
+  spoolSegmentBytes: {
+    env: 'SPOOL_SEGMENT_BYTES',
+    doc: 'Size of one spool segment file; a segment is deleted once every message in it is written (at most a quarter of SPOOL_MAX_BYTES is used)',
+    default: 16 * 1024 * 1024,
+    parse: int(64 * 1024, 1024 ** 3),
   },
   writeConcurrency: { env: 'WRITE_CONCURRENCY', doc: 'Concurrent write requests to InfluxDB', default: 2, parse: int(1, 16) },
   deadLetterMax: { env: 'DEAD_LETTER_MAX', doc: 'Rejected messages kept for operators to see', default: 1000, parse: int(10, 1_000_000) },

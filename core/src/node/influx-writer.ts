@@ -10,19 +10,29 @@ const RETRY_JITTER = 0.2;
 export interface WriterOptions extends InfluxTarget {
   batchSize: number;
   flushMs: number;
-  /** Lines held (queued and awaiting retry) before the oldest are dropped. */
+  /**
+   * Lines held (queued and awaiting retry) before the oldest plain lines are
+   * dropped. Lines of records (`writeRecord`) are never dropped: their feeder
+   * (the spool) keeps them within this bound and the rest on disk.
+   */
   maxBuffered: number;
   concurrency: number;
   minRetryMs?: number;
   maxRetryMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Told after each batch is done with (its lines out of memory), with the
+   * records (`writeRecord`) whose every line InfluxDB has now taken or refused
+   * as bad data; possibly none.
+   */
+  onRecordsDone?: (seqs: number[]) => void;
 }
 
 export interface WriterStats {
   written: number;
   /** Lines InfluxDB refused with a 4xx: bad data, never retried. */
   rejected: number;
-  /** Lines dropped because the buffer was full. */
+  /** Plain lines (`write`) dropped because the buffer was full; never lines of a record. */
   dropped: number;
   buffered: number;
   retries: number;
@@ -32,20 +42,35 @@ export interface WriterStats {
 
 class RetryableError extends Error {}
 
+/** A record's lines may span batches (and halves of a refused batch): it is done when its last part is. */
+interface RecordToken {
+  seq: number;
+  parts: number;
+}
+
+interface Batch {
+  lines: string[];
+  records: RecordToken[];
+}
+
 /**
  * Batches line-protocol lines and writes them to InfluxDB's v1 `/write`:
  * flushed when a batch fills or `flushMs` after its first line, at most
  * `concurrency` requests at once. Network errors, 429 and 5xx are retried with
  * exponential backoff (InfluxDB 1.6 answers 500 under write floods while keeping
  * the points); a 4xx is bad data: the batch is halved until the bad lines stand
- * alone, and only they are dropped and counted. When the buffer is full
- * the oldest batch is dropped and counted, so memory stays bounded.
+ * alone, and only they are dropped and counted. Lines come plain (`write`)
+ * or as records (`writeRecord`, from the spool), whose completion is
+ * reported so the spool can let them go. When the buffer is full the oldest
+ * plain batch is dropped and counted, so memory stays bounded.
  */
 export class InfluxWriter {
   private current: string[] = [];
-  private readonly queue: string[][] = [];
+  private currentRecords: RecordToken[] = [];
+  private readonly queue: Batch[] = [];
   private queuedLines = 0;
   private inFlight = 0;
+  private inFlightLines = 0;
   private timer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryAt = 0;
@@ -76,6 +101,36 @@ export class InfluxWriter {
     this.current.push(line);
     if (this.current.length >= this.opts.batchSize) this.seal();
     else if (!this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushMs);
+  }
+
+  /**
+   * The lines of one record (one message, one alert change); `onRecordsDone`
+   * hears `seq` once every line of it is written or refused as bad data.
+   */
+  writeRecord(seq: number, lines: string[]): void {
+    if (this.closed) throw new Error('InfluxWriter is closed');
+    const token: RecordToken = { seq, parts: 0 };
+    if (lines.length === 0) {
+      this.opts.onRecordsDone?.([seq]);
+      return;
+    }
+    let i = 0;
+    while (i < lines.length) {
+      token.parts++;
+      this.currentRecords.push(token);
+      while (i < lines.length && this.current.length < this.opts.batchSize) this.current.push(lines[i++]!);
+      if (this.current.length >= this.opts.batchSize) this.seal();
+    }
+    if (this.current.length > 0 && !this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushMs);
+  }
+
+  /** Lines in memory: pending, queued, awaiting retry or being sent. */
+  get heldLines(): number {
+    return this.current.length + this.queuedLines + this.inFlightLines;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** True when nothing is waiting and InfluxDB accepted the last write. */
@@ -142,9 +197,10 @@ export class InfluxWriter {
       this.timer = null;
     }
     if (this.current.length > 0) {
-      this.queue.push(this.current);
+      this.queue.push({ lines: this.current, records: this.currentRecords });
       this.queuedLines += this.current.length;
       this.current = [];
+      this.currentRecords = [];
       this.enforceBound();
     }
     this.pump();
@@ -152,10 +208,13 @@ export class InfluxWriter {
 
   private enforceBound(): void {
     while (this.queuedLines > this.opts.maxBuffered && this.queue.length > 1) {
-      const oldest = this.queue.shift()!;
-      this.queuedLines -= oldest.length;
-      this.stats.dropped += oldest.length;
-      log.error({ lines: oldest.length, dropped: this.stats.dropped }, 'write buffer full: dropped the oldest batch');
+      // Only plain lines: a record's lines are also in the spool, which keeps them within the bound.
+      const i = this.queue.findIndex((b) => b.records.length === 0);
+      if (i < 0) break;
+      const [oldest] = this.queue.splice(i, 1);
+      this.queuedLines -= oldest!.lines.length;
+      this.stats.dropped += oldest!.lines.length;
+      log.error({ lines: oldest!.lines.length, dropped: this.stats.dropped }, 'write buffer full: dropped the oldest batch');
     }
     this.setBuffered();
   }
@@ -171,6 +230,8 @@ export class InfluxWriter {
   }
 
   private pump(): void {
+    // Nothing is sent after close(): what is left of records stays in their spool for the next start.
+    if (this.closed) return;
     const wait = this.retryAt - Date.now();
     if (wait > 0) {
       if (!this.retryTimer) {
@@ -183,11 +244,15 @@ export class InfluxWriter {
     }
     while (this.inFlight < this.opts.concurrency && this.queue.length > 0) {
       const batch = this.queue.shift()!;
-      this.queuedLines -= batch.length;
+      this.queuedLines -= batch.lines.length;
       this.setBuffered();
       this.inFlight++;
-      void this.send(batch).finally(() => {
+      this.inFlightLines += batch.lines.length;
+      void this.send(batch).then((done) => {
         this.inFlight--;
+        this.inFlightLines -= batch.lines.length;
+        // Told after the lines left memory, so a feeder waiting for room finds it.
+        if (done) this.finished(batch);
         this.pump();
         if (this.isIdle()) {
           const waiters = this.idleWaiters;
@@ -198,13 +263,15 @@ export class InfluxWriter {
     }
   }
 
-  private async send(batch: string[]): Promise<void> {
+  /** True once the batch is done with: written, or its one line refused as bad data. */
+  private async send(batch: Batch): Promise<boolean> {
     try {
-      await this.post(batch.join('\n'));
-      this.stats.written += batch.length;
+      await this.post(batch.lines.join('\n'));
+      this.stats.written += batch.lines.length;
       this.stats.lastWriteAt = Date.now();
       this.attempts = 0;
       this.retryAt = 0;
+      return true;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.stats.lastError = message;
@@ -214,22 +281,38 @@ export class InfluxWriter {
         this.retryAt = Date.now() + backoff(this.attempts, { baseMs: this.opts.minRetryMs ?? 200, maxMs: this.opts.maxRetryMs ?? 10_000, jitter: RETRY_JITTER });
         // Back at the front so order is kept; the bound still applies.
         this.queue.unshift(batch);
-        this.queuedLines += batch.length;
+        this.queuedLines += batch.lines.length;
         this.enforceBound();
         if (this.attempts === 1 || this.attempts % 10 === 0) {
           log.warn({ err: message, attempts: this.attempts, buffered: this.queuedLines }, 'InfluxDB write failed; retrying');
         }
-      } else if (batch.length > 1) {
+      } else if (batch.lines.length > 1) {
         // Bad line(s) somewhere in the batch: halve it until each bad line stands alone. Rewriting
         // points InfluxDB already kept from a partial write overwrites them with the same values.
-        const mid = Math.ceil(batch.length / 2);
-        this.queue.unshift(batch.slice(0, mid), batch.slice(mid));
-        this.queuedLines += batch.length;
+        // Each record of the batch is in both halves as far as we know: one part becomes two.
+        for (const t of batch.records) t.parts++;
+        const mid = Math.ceil(batch.lines.length / 2);
+        this.queue.unshift({ lines: batch.lines.slice(0, mid), records: batch.records }, { lines: batch.lines.slice(mid), records: batch.records });
+        this.queuedLines += batch.lines.length;
         this.setBuffered();
       } else {
         this.stats.rejected++;
-        log.error({ err: message, line: batch[0]!.slice(0, 200) }, 'InfluxDB refused a line (not retried)');
+        log.error({ err: message, line: batch.lines[0]!.slice(0, 200) }, 'InfluxDB refused a line (not retried)');
+        // Bad data is given up, not retried forever: its record is done (the line is in the log above).
+        return true;
       }
+      return false;
+    }
+  }
+
+  private finished(batch: Batch): void {
+    if (!this.opts.onRecordsDone) return;
+    const done: number[] = [];
+    for (const t of batch.records) if (--t.parts === 0) done.push(t.seq);
+    try {
+      this.opts.onRecordsDone(done);
+    } catch (err) {
+      log.error({ err }, 'records-done listener failed');
     }
   }
 

@@ -66,14 +66,46 @@ export const DeviceView = Type.Object({
 });
 export type DeviceView = Static<typeof DeviceView>;
 
-export const DEAD_LETTER_CODES = [
-  'bad_topic',
-  'bad_json',
-  'invalid_payload',
-  'unknown_device',
-  'tenant_mismatch',
-  'bad_timestamp',
-] as const;
+/** `GET /api/devices`: `?format=compact` answers a {@link DeviceListCompact} instead of one object per device. */
+export const DeviceListQuery = Type.Object({ format: Type.Optional(Type.Literal('compact')) }, { additionalProperties: false });
+export type DeviceListQuery = Static<typeof DeviceListQuery>;
+export const deviceListQuery = validator(DeviceListQuery);
+
+const Index = Type.Integer({ minimum: 0 });
+
+/**
+ * Every device in columns, for a map of a whole city: what the map draws and
+ * counts (id, kind, tenant, position, status, worst level), one array per
+ * field, the same device at the same position in each. Kinds, tenants,
+ * statuses and levels are indexes into the answer's own tables. A device's
+ * name, place, values and last message come from `GET /api/devices/:id`
+ * when someone opens it.
+ */
+export const DeviceListCompact = Type.Object(
+  {
+    format: Type.Literal('compact'),
+    kinds: Type.Array(DeviceKindSchema),
+    tenants: Type.Array(Type.String()),
+    statuses: Type.Array(Type.Union(DEVICE_STATUSES.map((s) => Type.Literal(s)))),
+    levels: Type.Array(LevelSchema),
+    id: Type.Array(Type.String()),
+    /** Index into `kinds`. */
+    kind: Type.Array(Index),
+    /** Index into `tenants`. */
+    tenant: Type.Array(Index),
+    lon: Type.Array(Type.Number()),
+    lat: Type.Array(Type.Number()),
+    /** Index into `statuses`. */
+    status: Type.Array(Index),
+    /** Index into `levels` of the worst open alert's level, or -1 for none. */
+    level: Type.Array(Type.Integer({ minimum: -1 })),
+  },
+  { additionalProperties: false },
+);
+export type DeviceListCompact = Static<typeof DeviceListCompact>;
+export const deviceListCompact = validator(DeviceListCompact);
+
+export const DEAD_LETTER_CODES = ['bad_topic', 'bad_json', 'invalid_payload', 'unknown_device', 'tenant_mismatch', 'bad_timestamp'] as const;
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 export const DeadLetterCodeSchema = Type.Union(DEAD_LETTER_CODES.map((c) => Type.Literal(c)));
 
@@ -99,10 +131,7 @@ export const DeadLetterList = Type.Object({
 export type DeadLetterList = Static<typeof DeadLetterList>;
 
 /** One bucket: its start (`t`, ms) and each metric's mean in it (null where the device sent none). */
-export const HistoryPoint = Type.Intersect([
-  Type.Object({ t: Type.Integer() }),
-  Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()])),
-]);
+export const HistoryPoint = Type.Intersect([Type.Object({ t: Type.Integer() }), Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]))]);
 export type HistoryPoint = Static<typeof HistoryPoint>;
 
 /** A device's telemetry as the history reader gives it: means per bucket of `bucketS` seconds. */
@@ -150,10 +179,37 @@ export interface DependencyHealth {
   detail?: string;
 }
 
+/**
+ * What a spool (the write-ahead log in DATA_DIR/spool) holds that is not yet
+ * in InfluxDB: shown by `/api/metrics` and in the admin's `/api/health`.
+ */
+export interface SpoolBacklog {
+  bytes: number;
+  records: number;
+  segments: number;
+  /** Age of the oldest record not yet written (to within a second); null when none. */
+  oldestAgeS: number | null;
+  /** Full: acknowledgements are held, the broker keeps the messages. */
+  full: boolean;
+  maxBytes: number;
+  /** Lines of it in the writer's memory (the rest is read back from disk). */
+  inMemoryLines: number;
+  /** Records written per second, over the last 10 s. */
+  writeRatePerS: number;
+  /** Seconds until the backlog is written at that rate; null while InfluxDB fails or nothing is written. */
+  drainEtaS: number | null;
+  /** Records found at start-up (an earlier run's, written again). */
+  replayed: number;
+  /** Torn or corrupt records cut off at start-up. */
+  torn: number;
+}
+
 export interface Health {
   status: 'ok' | 'degraded';
   broker: DependencyHealth & { embedded: boolean };
   influx: DependencyHealth;
+  /** Only in the admin's detail: the ingest and alert-log spools. */
+  backlog?: { ingest: SpoolBacklog; alerts: SpoolBacklog };
   uptimeS: number;
 }
 
@@ -220,10 +276,7 @@ export type Silence = Static<typeof Silence>;
 /** The silences file in the data dir. */
 export const silenceList = validator(Type.Array(Silence));
 
-export const NotificationQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })) },
-  { additionalProperties: false },
-);
+export const NotificationQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })) }, { additionalProperties: false });
 export const notificationQuery = validator(NotificationQuery);
 
 export const NOTIFY_CHANNELS = ['webhook', 'wecom', 'dingtalk'] as const;

@@ -1,5 +1,5 @@
 import { alertSchema, type Alert, type AlertAction, type TimelineEntry } from '@lifeline/core';
-import { checkJson, influxQuery, influxString, logger, toLine, type InfluxTarget, type InfluxWriter } from '@lifeline/core/node';
+import { checkJson, influxQuery, influxString, logger, toLine, type InfluxTarget, type SpooledWriter } from '@lifeline/core/node';
 
 const log = logger('alert-log');
 
@@ -12,8 +12,9 @@ export interface AlertLogEntry {
 
 /** Where every change of an alert is appended; the alerts are rebuilt from it at start-up. */
 export interface AlertLog {
+  /** Keeps the change before it returns (a process kill does not lose it); the caller shows it after. */
   append(entry: AlertLogEntry): void;
-  /** Resolves once everything appended so far is durable. */
+  /** Resolves once everything appended so far is durable, a power cut included. */
   flush(): Promise<void>;
 }
 
@@ -21,37 +22,50 @@ export interface AlertLog {
  * The alert log in InfluxDB's `alert_event` measurement. Each entry carries the
  * whole alert as JSON, so the newest entry of an alert is its current state.
  * Times are made strictly increasing so no two entries of a series share a
- * timestamp (InfluxDB would keep only one).
+ * timestamp (InfluxDB would keep only one). Each entry is in the alert spool
+ * when `append` returns, before the change is emitted or answered; from there
+ * it is written to InfluxDB, and written again after a crash (same point,
+ * same time: InfluxDB keeps one).
  */
 export class InfluxAlertLog implements AlertLog {
   private lastTs = 0;
 
-  constructor(private readonly writer: InfluxWriter) {}
+  constructor(private readonly sink: SpooledWriter) {}
 
   append({ alert, action, actor, note }: AlertLogEntry): void {
     const ts = (this.lastTs = Math.max(Date.now(), this.lastTs + 1));
-    this.writer.write(
-      toLine(
-        'alert_event',
-        { tenant: alert.tenant, device: alert.device, kind: alert.kind, town: alert.town, rule: alert.rule, level: alert.level, action },
-        {
-          alert_id: alert.id,
-          state: alert.state,
-          actor,
-          note,
-          value: alert.value,
-          count: { int: alert.count },
-          json: JSON.stringify(alert),
-        },
-        ts,
-      ),
+    const line = toLine(
+      'alert_event',
+      { tenant: alert.tenant, device: alert.device, kind: alert.kind, town: alert.town, rule: alert.rule, level: alert.level, action },
+      {
+        alert_id: alert.id,
+        state: alert.state,
+        actor,
+        note,
+        value: alert.value,
+        count: { int: alert.count },
+        json: JSON.stringify(alert),
+      },
+      ts,
     );
+    try {
+      this.sink.append([line]);
+    } catch (err) {
+      // An alert is never held back for the disk: it goes to InfluxDB from memory, and says so.
+      log.error({ err: (err as Error).message, alert: alert.id, action }, 'alert change not in the spool (full or failing): written from memory only');
+      this.sink.writer.write(line);
+    }
     // Lifecycle changes are worth a request of their own; updates ride the interval.
-    if (action !== 'updated') this.writer.flush();
+    if (action !== 'updated') this.sink.writer.flush();
   }
 
   flush(): Promise<void> {
-    return this.writer.drain();
+    return this.sink.spool.sync();
+  }
+
+  /** Resolves once what was appended is in InfluxDB (or `timeoutMs` passed): before the log is read back. */
+  written(timeoutMs: number): Promise<void> {
+    return this.sink.writer.drain(timeoutMs);
   }
 }
 

@@ -17,27 +17,29 @@ const KEY_IN_URL = ['key', 'api_key', 'apikey', 'token', 'access_token', 'author
 /** Keys remembered by the rate limiter; the stalest are forgotten past it. */
 const MAX_BUCKETS = 100_000;
 
-const STATUS_OF: Record<DeadLetterCode, number> = {
+const STATUS_OF: Record<DeadLetterCode | 'unavailable', number> = {
   bad_topic: 404,
   bad_json: 400,
   invalid_payload: 400,
   unknown_device: 404,
   tenant_mismatch: 403,
   bad_timestamp: 400,
+  // Valid, but the spool is full or failing: nothing was kept, send it again.
+  unavailable: 503,
 };
 
 export interface IngestRouteDeps {
   apiKeys: ApiKeyStore;
   ingest: Ingest;
   registry: LoadedRegistry;
-  /** Waits until what was accepted is written, so 202 means stored (or held by the writer's retry). */
-  flush: () => Promise<void>;
 }
 
 /**
  * HTTP ingest for enterprises without MQTT:
  * `POST /ingest/v1/:device/telemetry|event` with `Authorization: Bearer <key>`,
  * the same payloads as MQTT, through the same validation and dead letters.
+ * 202 once the reading is in the spool (as durable as an MQTT ack); 503 with
+ * Retry-After when the spool cannot take it.
  */
 export function ingestRouter(d: IngestRouteDeps): Router {
   const r = Router();
@@ -86,8 +88,10 @@ export function ingestRouter(d: IngestRouteDeps): Router {
     }
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = d.ingest.handle(deviceTopic(key.tenant, device, channel), body);
-    if (!result.ok) throw new HttpError(STATUS_OF[result.code], result.reason, [`code: ${result.code}`]);
-    await d.flush();
+    if (!result.ok) {
+      if (result.code === 'unavailable') res.setHeader('Retry-After', '5');
+      throw new HttpError(STATUS_OF[result.code], result.reason, [`code: ${result.code}`]);
+    }
     res.status(202).json({ accepted: result.points });
   });
 
