@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import compression from 'compression';
 import express from 'express';
 import type { Health, SpoolBacklog } from '@lifeline/core';
 import {
@@ -231,6 +232,8 @@ async function startStages({ config, registry, store, influx, lines, alertLines 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(tls));
+  // Every JSON answer of meaningful size goes compressed (the device list of a city is megabytes).
+  app.use(compression({ threshold: 1024 }));
   app.use('/api', noStore, sameOriginWrites(), sessionAuth(store.sessions, idleMs));
   app.use(
     '/api/ingest',

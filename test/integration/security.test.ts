@@ -88,8 +88,10 @@ describe('every person and every device only where they belong', () => {
     expect((await ent.get(`/devices/${gas.id}/history`)).status).toBe(404);
     expect((await ent.get(`/devices/${own.id}/history`)).status).toBe(200);
     expect((await ent.post(`/alerts/${gasAlert.id}/acknowledge`, {})).status).toBe(404);
-    // Staff see the whole city.
-    expect(new Set((await duty.get<DeviceView[]>('/devices')).body.map((d) => d.tenant)).size).toBeGreaterThan(5);
+    // Staff see the whole city, compressed on the wire.
+    const all = await duty.get<DeviceView[]>('/devices');
+    expect(new Set(all.body.map((d) => d.tenant)).size).toBeGreaterThan(5);
+    expect(all.headers.get('content-encoding')).toBe('gzip');
   });
 
   it('lets an enterprise user acknowledge and report rectification of its own alert, never sign it off nor silence its tenant', async () => {
