@@ -144,7 +144,9 @@ export class Ingest {
     try {
       const learned = await Promise.race([
         learnBaselines(influx, meters, { weeks: rule.learnWeeks, now: Date.now(), utcOffsetH: this.rules.currentRules.schedules.default.utcOffsetH }),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${BASELINE_LEARN_TIMEOUT_MS} ms`)), BASELINE_LEARN_TIMEOUT_MS))),
+        new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${BASELINE_LEARN_TIMEOUT_MS} ms`)), BASELINE_LEARN_TIMEOUT_MS)),
+        ),
       ]);
       this.rules.applyBaselines(learned);
       log.info({ enterprises: learned.size, ms: Date.now() - started }, 'power baselines learned from history');
@@ -184,7 +186,11 @@ export class Ingest {
     const { tags, series } = this.tagsOf(device);
     // Every line carries its time (the device's, or receipt time): a replay rewrites the same points.
     const lines =
-      p.channel === 'telemetry' ? p.readings.map((r) => telemetryLine(series, r)) : p.channel === 'event' ? [eventLine(tags, p.event)] : [statusLine(tags, p.status, p.ts)];
+      p.channel === 'telemetry'
+        ? p.readings.map((r) => telemetryLine(series, r))
+        : p.channel === 'event'
+          ? [eventLine(tags, p.event)]
+          : [statusLine(tags, p.status, p.ts)];
     const stored = this.store(lines);
     if (stored) return { ok: false, code: 'unavailable', reason: stored };
     this.stats.received++;

@@ -86,7 +86,9 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
   const config = loadConfig(undefined, overrides);
   setLogLevel(config.logLevel);
   if (!config.databaseUrl) {
-    throw new ConfigError('DATABASE_URL is not set: Lifeline keeps users, sessions, credentials and the audit log in PostgreSQL (scripts/services.sh start --pg-port N prints one)');
+    throw new ConfigError(
+      'DATABASE_URL is not set: Lifeline keeps users, sessions, credentials and the audit log in PostgreSQL (scripts/services.sh start --pg-port N prints one)',
+    );
   }
   const registry = loadRegistry(config.registryPath);
   const store = await openStore(config.databaseUrl);
@@ -96,7 +98,12 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
 
   mkdirSync(config.dataDir, { recursive: true });
   const spoolOf = (name: string) =>
-    Spool.open(path.join(config.dataDir, 'spool', name), { fsyncMs: config.spoolFsyncMs, maxBytes: config.spoolMaxBytes, segmentBytes: config.spoolSegmentBytes, name });
+    Spool.open(path.join(config.dataDir, 'spool', name), {
+      fsyncMs: config.spoolFsyncMs,
+      maxBytes: config.spoolMaxBytes,
+      segmentBytes: config.spoolSegmentBytes,
+      name,
+    });
   const writerOpts = { ...influx, maxBuffered: config.writeBufferMax, concurrency: config.writeConcurrency };
   const lines = new SpooledWriter(spoolOf('ingest'), { ...writerOpts, batchSize: config.writeBatchSize, flushMs: config.writeFlushMs, name: 'ingest' });
   let alertLines: SpooledWriter;
@@ -189,7 +196,12 @@ async function startStages({ config, registry, store, influx, lines, alertLines 
     await deviceAuth?.load().catch((err) => log.error({ err }, 'could not reload device credentials'));
     if (!config.mosquittoAuthDir) return;
     try {
-      await syncMosquittoFiles(store.credentials, { dir: config.mosquittoAuthDir, pidFile: config.mosquittoPidFile, ingestUsername: ingestIdentity.username, ingestPassword: config.mqttPassword });
+      await syncMosquittoFiles(store.credentials, {
+        dir: config.mosquittoAuthDir,
+        pidFile: config.mosquittoPidFile,
+        ingestUsername: ingestIdentity.username,
+        ingestPassword: config.mqttPassword,
+      });
     } catch (err) {
       log.error({ err, dir: config.mosquittoAuthDir }, 'could not write the Mosquitto password and ACL files');
     }
@@ -205,7 +217,8 @@ async function startStages({ config, registry, store, influx, lines, alertLines 
     onDeviceChange: (id) => hub?.deviceChanged(id),
     rules: { path: config.rulesPath, stateDir: config.dataDir, influx },
   });
-  if (!(await lines.settled(REPLAY_WAIT_MS))) log.warn({ backlog: lines.backlog() }, 'spool replay still running; latest values are read back without the rest of it');
+  if (!(await lines.settled(REPLAY_WAIT_MS)))
+    log.warn({ backlog: lines.backlog() }, 'spool replay still running; latest values are read back without the rest of it');
   await restoreLatest(influx, ingest);
 
   const views = new DeviceViews(registry.byId, ingest, alerts);
@@ -235,10 +248,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines 
   // Every JSON answer of meaningful size goes compressed (the device list of a city is megabytes).
   app.use(compression({ threshold: 1024 }));
   app.use('/api', noStore, sameOriginWrites(), sessionAuth(store.sessions, idleMs));
-  app.use(
-    '/api/ingest',
-    ingestRouter({ apiKeys: store.apiKeys, ingest, registry }),
-  );
+  app.use('/api/ingest', ingestRouter({ apiKeys: store.apiKeys, ingest, registry }));
   // JSON bodies for every other route (HTTP ingest above reads its body raw, to dead-letter it as sent).
   app.use('/api', express.json({ limit: '16kb' }));
   app.use(
@@ -277,7 +287,12 @@ async function startStages({ config, registry, store, influx, lines, alertLines 
         await alertLog.written(TIMELINE_WAIT_MS);
         return readTimeline(influx, id, config.alertLogDays);
       },
-      notifications: { list: (limit) => outbox.list(limit), get stats() { return outbox.stats; } },
+      notifications: {
+        list: (limit) => outbox.list(limit),
+        get stats() {
+          return outbox.stats;
+        },
+      },
       silences,
       audit,
       auditLog: store.audit,

@@ -77,22 +77,31 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     await device.publishAsync(`lifeline/v1/${gas.tenant}/${gas.id}/telemetry`, JSON.stringify({ values: { ch4: 60 } }), { qos: 1 });
     await device.endAsync();
     // A site-level (correlation) alert may join them when both devices share a site; these two are the ones followed.
-    const open = await waitFor(async () => {
-      const a = (await api<Alert[]>('/alerts?state=open')).body;
-      return a.some((x) => x.rule === 'event:fire') && a.some((x) => x.rule === 'ch4_high') ? a : null;
-    }, { what: 'the fire and gas alerts in the child' });
+    const open = await waitFor(
+      async () => {
+        const a = (await api<Alert[]>('/alerts?state=open')).body;
+        return a.some((x) => x.rule === 'event:fire') && a.some((x) => x.rule === 'ch4_high') ? a : null;
+      },
+      { what: 'the fire and gas alerts in the child' },
+    );
     const fire = open.find((a) => a.device === panel.id && a.rule === 'event:fire')!;
     const leak = open.find((a) => a.device === gas.id && a.rule === 'ch4_high')!;
     expect((await api(`/alerts/${leak.id}/dispatch`, { unit: '清新区燃气公司' })).status).toBe(200);
     // The raise of the fire alert is written to the log within milliseconds; be sure it is there before the kill.
-    await waitFor(async () => {
-      const s = await influxQuery({ url: influxUrl, db }, `SELECT count("json") FROM "alert_event" WHERE "alert_id" = '${fire.id}'`);
-      return s.length > 0;
-    }, { what: 'the fire alert in the alert log' });
-    await waitFor(async () => {
-      const n = (await api<{ items: { alertId: string; attempts: number }[] }>('/notifications')).body;
-      return [fire.id, leak.id].every((id) => n.items.some((i) => i.alertId === id && i.attempts >= 1));
-    }, { what: 'both raise messages tried once (robot down)' });
+    await waitFor(
+      async () => {
+        const s = await influxQuery({ url: influxUrl, db }, `SELECT count("json") FROM "alert_event" WHERE "alert_id" = '${fire.id}'`);
+        return s.length > 0;
+      },
+      { what: 'the fire alert in the alert log' },
+    );
+    await waitFor(
+      async () => {
+        const n = (await api<{ items: { alertId: string; attempts: number }[] }>('/notifications')).body;
+        return [fire.id, leak.id].every((id) => n.items.some((i) => i.alertId === id && i.attempts >= 1));
+      },
+      { what: 'both raise messages tried once (robot down)' },
+    );
 
     await child.kill('SIGKILL');
     robotUp = true;
@@ -104,15 +113,21 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
     expect(after.find((a) => a.id === leak.id)).toMatchObject({ state: 'dispatched', dispatchedTo: '清新区燃气公司' });
 
     // The raise messages pending in the outbox at the kill arrive after the restart.
-    await waitFor(() => got().filter((g) => !g.body.markdown.content.includes('升级督办')).length >= 2, { what: 'the pending raise messages', timeoutMs: 15_000 });
+    await waitFor(() => got().filter((g) => !g.body.markdown.content.includes('升级督办')).length >= 2, {
+      what: 'the pending raise messages',
+      timeoutMs: 15_000,
+    });
     const raisedFor = (a: Alert) => got().some((g) => g.body.markdown.content.includes(`?alert=${a.id}`) && !g.body.markdown.content.includes('升级督办'));
     expect(raisedFor(fire) && raisedFor(leak)).toBe(true);
 
     // The fire alert escalates 12 s after it was raised, counted from its persisted raisedAt across the kill.
-    const escalated = await waitFor(async () => {
-      const a = (await duty2.get<Alert>(`/alerts/${fire.id}`)).body;
-      return a.escalations ? a : null;
-    }, { what: 'the escalation after the restart', timeoutMs: 20_000 });
+    const escalated = await waitFor(
+      async () => {
+        const a = (await duty2.get<Alert>(`/alerts/${fire.id}`)).body;
+        return a.escalations ? a : null;
+      },
+      { what: 'the escalation after the restart', timeoutMs: 20_000 },
+    );
     expect(escalated.escalatedAt! - escalated.raisedAt).toBeGreaterThanOrEqual(12_000);
     expect(escalated.escalatedAt! - escalated.raisedAt).toBeLessThan(12_000 + 3_000);
     await waitFor(() => got().find((g) => g.body.markdown.content.includes('升级督办') && g.body.markdown.content.includes(fire.id)), {

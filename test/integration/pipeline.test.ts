@@ -52,10 +52,9 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
     const d = gasDevices[0]!;
     const ts = Date.now() - 5000;
     await device.publishAsync(topic(d), JSON.stringify({ ts, values: { ch4: 1.25 } }), { qos: 1 });
-    const series = await waitFor(
-      async () => (await influxQuery({ url: influxUrl, db }, `SELECT * FROM "telemetry" WHERE "device" = '${d.id}'`))[0],
-      { what: 'the reading in InfluxDB' },
-    );
+    const series = await waitFor(async () => (await influxQuery({ url: influxUrl, db }, `SELECT * FROM "telemetry" WHERE "device" = '${d.id}'`))[0], {
+      what: 'the reading in InfluxDB',
+    });
     const row = Object.fromEntries(series.columns.map((c, i) => [c, series.values[0]![i]]));
     expect(row).toMatchObject({ time: ts, ch4: 1.25, device: d.id, tenant: d.tenant, kind: 'gas', town: d.town, district: '清新区' });
   });
@@ -81,7 +80,9 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
     ];
     for (const [t, p] of burst) device.publish(t, p, { qos: 1 });
     await waitFor(async () => (await count(`"device" = '${a.id}' OR "device" = '${b.id}'`)) === 3, { what: 'the three valid readings in InfluxDB' });
-    const body = (await admin.get<{ total: number; byCode: Record<string, number>; items: { code: string; reason: string; device?: string }[] }>('/dead-letters')).body;
+    const body = (
+      await admin.get<{ total: number; byCode: Record<string, number>; items: { code: string; reason: string; device?: string }[] }>('/dead-letters')
+    ).body;
     expect(body.byCode).toMatchObject({ invalid_payload: 1, unknown_device: 1, bad_json: 1 });
     expect(body.items.find((i) => i.code === 'unknown_device')).toMatchObject({ device: 'not-a-device', reason: expect.stringContaining('not registered') });
     expect(body.items.find((i) => i.code === 'invalid_payload')?.reason).toContain('/values/ch4');
@@ -107,7 +108,11 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
   });
 
   it('answers a malformed JSON body and a bad filter with 400 and the reason', async () => {
-    const bad = await fetch(`${t.url}/api/alerts/x/acknowledge`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: api.cookie }, body: '{"note":' });
+    const bad = await fetch(`${t.url}/api/alerts/x/acknowledge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: api.cookie },
+      body: '{"note":',
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/malformed JSON/);
     const filter = await api.get<{ details: string[] }>('/alerts?level=purple');

@@ -42,11 +42,16 @@ describe('a restart of the platform', () => {
   it('still lists an open alert, acknowledged before the restart, and keeps counting it afterwards', async () => {
     platform = await start();
     const device = await mqtt.connectAsync(mqttUrl, { clientId: uniqueName('panel') });
-    await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '2-1-015', detail: '二楼感烟探测器' }), { qos: 1 });
-    const [fire] = await waitFor(async () => {
-      const open = await openAlerts(platform!);
-      return open.length ? open : null;
-    }, { what: 'the fire alert' });
+    await device.publishAsync(`lifeline/v1/${panel.tenant}/${panel.id}/event`, JSON.stringify({ type: 'fire', point: '2-1-015', detail: '二楼感烟探测器' }), {
+      qos: 1,
+    });
+    const [fire] = await waitFor(
+      async () => {
+        const open = await openAlerts(platform!);
+        return open.length ? open : null;
+      },
+      { what: 'the fire alert' },
+    );
     expect(fire).toMatchObject({ level: 'red', rule: 'event:fire', event: 'fire', state: 'raised' });
     const ack = await (await platform.login('duty')).post(`/alerts/${fire!.id}/acknowledge`, { note: '已电话联系场所负责人' });
     expect(ack.status).toBe(200);
@@ -59,10 +64,13 @@ describe('a restart of the platform', () => {
     await device.endAsync();
 
     platform = await start();
-    const after = await waitFor(async () => {
-      const open = await openAlerts(platform!);
-      return open.length >= 2 && open.find((a) => a.id === fire!.id)?.count === 2 ? open : null;
-    }, { what: 'the restored fire alert and the gas alert sent during the restart' });
+    const after = await waitFor(
+      async () => {
+        const open = await openAlerts(platform!);
+        return open.length >= 2 && open.find((a) => a.id === fire!.id)?.count === 2 ? open : null;
+      },
+      { what: 'the restored fire alert and the gas alert sent during the restart' },
+    );
     expect(after.find((a) => a.id === fire!.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'duty', level: 'red', count: 2 });
     expect(after.find((a) => a.device === gas.id && a.rule === 'ch4_high')).toMatchObject({ level: 'red', value: 55 });
     expect(after.filter((a) => a.device === panel.id)).toHaveLength(1);

@@ -158,7 +158,7 @@ describe('every person and every device only where they belong', () => {
     expect(seenByEnt.filter((x) => x === gas3.tenant || x.startsWith('gas-'))).toEqual([]);
   });
 
-  it('closes a user\'s sockets within a second of logout, and the cookie is dead after it', async () => {
+  it("closes a user's sockets within a second of logout, and the cookie is dead after it", async () => {
     const me = await t.login('duty');
     const { s, error } = await socket(me.cookie);
     expect(error).toBeUndefined();
@@ -171,7 +171,11 @@ describe('every person and every device only where they belong', () => {
   });
 
   it('issues session cookies that are HttpOnly and SameSite=Strict, with a new session at each login', async () => {
-    const a = await fetch(`${t.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'supervisor', password: 'test-password-supervisor' }) });
+    const a = await fetch(`${t.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'supervisor', password: 'test-password-supervisor' }),
+    });
     const cookie = a.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
@@ -197,7 +201,9 @@ describe('every person and every device only where they belong', () => {
     const ts = Date.now() - 1000;
     const ok = await post('pwr-0003/telemetry', { ts, values: { p_kw: 123.5 } }, { authorization: `Bearer ${key}` });
     expect(ok.status).toBe(202);
-    const rows = await waitFor(async () => (await influxQuery({ url: influxUrl, db }, `SELECT "p_kw" FROM "telemetry" WHERE "device" = 'pwr-0003'`))[0], { what: 'the posted reading in InfluxDB' });
+    const rows = await waitFor(async () => (await influxQuery({ url: influxUrl, db }, `SELECT "p_kw" FROM "telemetry" WHERE "device" = 'pwr-0003'`))[0], {
+      what: 'the posted reading in InfluxDB',
+    });
     expect(rows.values[0]).toEqual([ts, 123.5]);
     expect((await post(`pwr-0003/telemetry?key=${key}`, { values: { p_kw: 1 } })).status).toBe(401);
     expect((await post('pwr-0003/telemetry', { values: { p_kw: 1 } })).status).toBe(401);
@@ -218,7 +224,11 @@ describe('every person and every device only where they belong', () => {
     const failed = (await sup.get<AuditEntry[]>('/audit?action=login&limit=50')).body.filter((e) => e.outcome === 'failed');
     expect(failed.length).toBeGreaterThanOrEqual(10);
 
-    const res = await fetch(`${t.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.9.9.9' }, body: JSON.stringify({ username: 'auditor', password: 'test-password-auditor' }) });
+    const res = await fetch(`${t.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.9.9.9' },
+      body: JSON.stringify({ username: 'auditor', password: 'test-password-auditor' }),
+    });
     // The limit is per address and per username; another username from the limited address is still refused.
     expect(res.status).toBe(429);
     const page = await fetch(`${t.url}/`);

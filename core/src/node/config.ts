@@ -63,7 +63,10 @@ const file: Parser<string> = (raw) => path.resolve(raw);
 /** `red=5,orange=15,…`: minutes per level; fractions allowed (`red=0.5`). */
 const minutesPerLevel: Parser<Record<'red' | 'orange' | 'yellow' | 'blue', number>> = (raw, name) => {
   const out: Record<string, number> = { red: 5, orange: 15, yellow: 60, blue: 240 };
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [level, value] = part.split('=').map((x) => x.trim());
     const n = Number(value);
     if (!level || !(level in out) || !Number.isFinite(n) || n <= 0) {
@@ -194,9 +197,24 @@ export const CONFIG_KEYS = {
     default: 'http://localhost:8080',
     parse: url(['http:', 'https:']),
   },
-  notifyWebhookUrl: { env: 'NOTIFY_WEBHOOK_URL', doc: 'Generic JSON webhook for notifications (unset: none)', default: null, parse: optionalUrl(['http:', 'https:']) },
-  notifyWecomUrl: { env: 'NOTIFY_WECOM_URL', doc: 'WeCom (企业微信) group-robot webhook (unset: none)', default: null, parse: optionalUrl(['http:', 'https:']) },
-  notifyDingtalkUrl: { env: 'NOTIFY_DINGTALK_URL', doc: 'DingTalk (钉钉) group-robot webhook (unset: none)', default: null, parse: optionalUrl(['http:', 'https:']) },
+  notifyWebhookUrl: {
+    env: 'NOTIFY_WEBHOOK_URL',
+    doc: 'Generic JSON webhook for notifications (unset: none)',
+    default: null,
+    parse: optionalUrl(['http:', 'https:']),
+  },
+  notifyWecomUrl: {
+    env: 'NOTIFY_WECOM_URL',
+    doc: 'WeCom (企业微信) group-robot webhook (unset: none)',
+    default: null,
+    parse: optionalUrl(['http:', 'https:']),
+  },
+  notifyDingtalkUrl: {
+    env: 'NOTIFY_DINGTALK_URL',
+    doc: 'DingTalk (钉钉) group-robot webhook (unset: none)',
+    default: null,
+    parse: optionalUrl(['http:', 'https:']),
+  },
   webDist: { env: 'WEB_DIST', doc: 'Built dashboard to serve', default: path.join(REPO_ROOT, 'web/dist'), parse: file },
   writeBatchSize: { env: 'WRITE_BATCH_SIZE', doc: 'Lines per InfluxDB write', default: 5000, parse: int(1, 100_000) },
   writeFlushMs: { env: 'WRITE_FLUSH_MS', doc: 'Longest a line waits before it is written', default: 250, parse: int(10, 60_000) },
@@ -208,7 +226,7 @@ export const CONFIG_KEYS = {
   },
   spoolFsyncMs: {
     env: 'SPOOL_FSYNC_MS',
-    doc: 'How often the spool (write-ahead log of acknowledged messages) is fsync\'d: a power cut loses at most this window; 0 fsyncs every message before it is acknowledged',
+    doc: "How often the spool (write-ahead log of acknowledged messages) is fsync'd: a power cut loses at most this window; 0 fsyncs every message before it is acknowledged",
     default: 100,
     parse: int(0, 60_000),
   },

@@ -278,7 +278,8 @@ export class InfluxWriter {
       if (err instanceof RetryableError || !(err instanceof HttpRefusal)) {
         this.attempts++;
         this.stats.retries++;
-        this.retryAt = Date.now() + backoff(this.attempts, { baseMs: this.opts.minRetryMs ?? 200, maxMs: this.opts.maxRetryMs ?? 10_000, jitter: RETRY_JITTER });
+        this.retryAt =
+          Date.now() + backoff(this.attempts, { baseMs: this.opts.minRetryMs ?? 200, maxMs: this.opts.maxRetryMs ?? 10_000, jitter: RETRY_JITTER });
         // Back at the front so order is kept; the bound still applies.
         this.queue.unshift(batch);
         this.queuedLines += batch.lines.length;

@@ -84,7 +84,7 @@ export function ingestRouter(d: IngestRouteDeps): Router {
       throw new HttpError(403, `API key ${key.prefix}… may not post for device ${device}`);
     }
     if (dev && dev.tenant !== key.tenant) {
-      log.warn({ key: key.prefix, tenant: key.tenant, device }, 'API key used for another tenant\'s device');
+      log.warn({ key: key.prefix, tenant: key.tenant, device }, "API key used for another tenant's device");
     }
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = d.ingest.handle(deviceTopic(key.tenant, device, channel), body);
