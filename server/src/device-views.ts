@@ -1,4 +1,16 @@
-import { effectiveRules, type Device, type DevicePatch, type DeviceView, type Level, type RuleBound } from '@lifeline/core';
+import {
+  DEVICE_KINDS,
+  DEVICE_STATUSES,
+  effectiveRules,
+  LEVELS,
+  type Device,
+  type DeviceListCompact,
+  type DevicePatch,
+  type DeviceStatus,
+  type DeviceView,
+  type Level,
+  type RuleBound,
+} from '@lifeline/core';
 import type { Ingest } from '@lifeline/ingest';
 import type { AlertManager } from './alerts/alert-manager.js';
 
@@ -15,6 +27,50 @@ export class DeviceViews {
     const worst = this.alerts.worstLevels();
     const out: DeviceView[] = [];
     for (const d of this.devices.values()) if (tenant === null || d.tenant === tenant) out.push(this.view(d, worst.get(d.id) ?? null));
+    return out;
+  }
+
+  /**
+   * Every device (or one tenant's) in columns: what a city-wide map needs to
+   * draw and count, about a fifth of the bytes of `list()`.
+   */
+  compact(tenant: string | null = null): DeviceListCompact {
+    const worst = this.alerts.worstLevels();
+    const kindIndex = new Map<string, number>(DEVICE_KINDS.map((k, i) => [k, i]));
+    const statusIndex = new Map<string, number>(DEVICE_STATUSES.map((s, i) => [s, i]));
+    const levelIndex = new Map<string, number>(LEVELS.map((l, i) => [l, i]));
+    const tenants: string[] = [];
+    const tenantIndex = new Map<string, number>();
+    const out: DeviceListCompact = {
+      format: 'compact',
+      kinds: [...DEVICE_KINDS],
+      tenants,
+      statuses: [...DEVICE_STATUSES],
+      levels: [...LEVELS],
+      id: [],
+      kind: [],
+      tenant: [],
+      lon: [],
+      lat: [],
+      status: [],
+      level: [],
+    };
+    for (const d of this.devices.values()) {
+      if (tenant !== null && d.tenant !== tenant) continue;
+      let ti = tenantIndex.get(d.tenant);
+      if (ti === undefined) {
+        ti = tenants.push(d.tenant) - 1;
+        tenantIndex.set(d.tenant, ti);
+      }
+      const level = worst.get(d.id) ?? null;
+      out.id.push(d.id);
+      out.kind.push(kindIndex.get(d.kind)!);
+      out.tenant.push(ti);
+      out.lon.push(d.lon);
+      out.lat.push(d.lat);
+      out.status.push(statusIndex.get(this.statusOf(d.id, level))!);
+      out.level.push(level === null ? -1 : levelIndex.get(level)!);
+    }
     return out;
   }
 
@@ -43,9 +99,13 @@ export class DeviceViews {
     return v && { id: v.id, status: v.status, level: v.level, lastSeen: v.lastSeen, values: v.values };
   }
 
+  private statusOf(id: string, level: Level | null): DeviceStatus {
+    return this.ingest.rules.isOffline(id) ? 'offline' : level ? 'alert' : this.ingest.rules.lastSeenOf(id) !== null ? 'normal' : 'unknown';
+  }
+
   private view(d: Device, level: Level | null): DeviceView {
     const lastSeen = this.ingest.rules.lastSeenOf(d.id);
-    const status = this.ingest.rules.isOffline(d.id) ? 'offline' : level ? 'alert' : lastSeen !== null ? 'normal' : 'unknown';
+    const status = this.statusOf(d.id, level);
     const v: DeviceView = {
       id: d.id,
       tenant: d.tenant,
