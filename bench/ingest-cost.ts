@@ -15,7 +15,15 @@ const reg: Registry = {
   district: { code: '441803', name: '清新区', city: '清远市', center: [113, 23.7] },
   towns: ['太和镇'],
   tenants: [{ id: 'bench', name: '压测', type: 'utility' }],
-  devices: Array.from({ length: N }, (_, i) => ({ id: `b-${i}`, tenant: 'bench', kind: 'gas' as const, name: `燃气 ${i}`, town: '太和镇', lon: 113, lat: 23.7 })),
+  devices: Array.from({ length: N }, (_, i) => ({
+    id: `b-${i}`,
+    tenant: 'bench',
+    kind: 'gas' as const,
+    name: `燃气 ${i}`,
+    town: '太和镇',
+    lon: 113,
+    lat: 23.7,
+  })),
 };
 const registry = checkRegistry(reg);
 const sink = createServer((req, res) => {

@@ -135,7 +135,11 @@ const services = path.join(ROOT, 'scripts/services.sh');
 try {
   const [mqttPort, influxPort, httpPort, pgPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   say(`starting Mosquitto :${mqttPort}, InfluxDB :${influxPort} and PostgreSQL :${pgPort} in ${dir}`);
-  const started = execFileSync('bash', [services, 'start', '--dir', dir, '--mqtt-port', String(mqttPort), '--influx-port', String(influxPort), '--pg-port', String(pgPort)], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const started = execFileSync(
+    'bash',
+    [services, 'start', '--dir', dir, '--mqtt-port', String(mqttPort), '--influx-port', String(influxPort), '--pg-port', String(pgPort)],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  ).toString();
   const databaseUrl = /^DATABASE_URL=(.*)$/m.exec(started)?.[1];
   if (!databaseUrl) throw new Error('services.sh printed no DATABASE_URL');
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
@@ -154,21 +158,46 @@ try {
   // Lifeline, as `npm start` runs it.
   const platform = spawn(process.execPath, ['server/dist/main.js'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(httpPort), HOST: '127.0.0.1', MQTT_URL: mqttUrl, INFLUX_URL: influxUrl, INFLUX_DB: 'bench_lifeline', REGISTRY_PATH: registry, LOG_LEVEL: 'warn', MQTT_CLIENT_ID: 'bench-ingest', DATABASE_URL: databaseUrl },
+    env: {
+      ...process.env,
+      PORT: String(httpPort),
+      HOST: '127.0.0.1',
+      MQTT_URL: mqttUrl,
+      INFLUX_URL: influxUrl,
+      INFLUX_DB: 'bench_lifeline',
+      REGISTRY_PATH: registry,
+      LOG_LEVEL: 'warn',
+      MQTT_CLIENT_ID: 'bench-ingest',
+      DATABASE_URL: databaseUrl,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(platform);
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   for (let i = 0; i < 100; i++) {
-    if ((await fetch(`${httpUrl}/api/health`).then((r) => r.status).catch(() => 0)) === 200) break;
+    if (
+      (await fetch(`${httpUrl}/api/health`)
+        .then((r) => r.status)
+        .catch(() => 0)) === 200
+    )
+      break;
     await sleep(200);
   }
   const sustained = await throughput('lifeline', mqttUrl, influxUrl, 'bench_lifeline', registry);
 
   // Alert latency at half the sustained rate: background load plus one device at a time going red, seen by a logged-in duty officer.
   const password = 'bench-duty-password';
-  execFileSync(process.execPath, ['server/dist/cli/users.js', 'add', 'bench-duty', '--role', 'duty'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, REGISTRY_PATH: registry }, input: `${password}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
-  const login = await fetch(`${httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-duty', password }) });
+  execFileSync(process.execPath, ['server/dist/cli/users.js', 'add', 'bench-duty', '--role', 'duty'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, REGISTRY_PATH: registry },
+    input: `${password}\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  const login = await fetch(`${httpUrl}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bench-duty', password }),
+  });
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
   const socket = io(httpUrl, { transports: ['websocket'], extraHeaders: { cookie } });
   await new Promise<void>((r) => socket.once('connect', () => r()));

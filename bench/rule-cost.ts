@@ -26,7 +26,13 @@ for (let t = START; t < START + HOURS * 3_600_000; t += 30_000) {
 }
 let signals = 0;
 function run(): number {
-  const e = new RuleEngine({ lookup: (id) => registry.byId.get(id), tenantOf: (id) => registry.tenantsById.get(id), onSignal: () => signals++, rules, now: () => START });
+  const e = new RuleEngine({
+    lookup: (id) => registry.byId.get(id),
+    tenantOf: (id) => registry.tenantsById.get(id),
+    onSignal: () => signals++,
+    rules,
+    now: () => START,
+  });
   const t0 = process.hrtime.bigint();
   for (const m of msgs) {
     e.seen(m.d, m.ts);
@@ -38,4 +44,8 @@ run(); // warm-up
 const us = Math.min(run(), run(), run());
 const kinds: Record<string, number> = {};
 for (const m of msgs) kinds[m.d.kind] = (kinds[m.d.kind] ?? 0) + 1;
-console.log(`rule engine, full rules file: ${us.toFixed(2)} us/msg (${Math.round(1e6 / us)} msg/s on one core) over ${msgs.length} messages`, kinds, `signals: ${signals}`);
+console.log(
+  `rule engine, full rules file: ${us.toFixed(2)} us/msg (${Math.round(1e6 / us)} msg/s on one core) over ${msgs.length} messages`,
+  kinds,
+  `signals: ${signals}`,
+);

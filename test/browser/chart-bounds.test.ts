@@ -59,16 +59,14 @@ describe('the device chart’s threshold lines', () => {
     const chart = page.locator(`.device-popup .popup[data-device="${meter.id}"] .history-chart`);
     await chart.waitFor({ state: 'visible', timeout: 15_000 });
 
-    const lines = await chart
-      .locator('line.bound')
-      .evaluateAll((els) =>
-        els.map((e) => ({
-          rule: e.getAttribute('data-rule'),
-          level: e.getAttribute('data-level'),
-          value: Number(e.getAttribute('data-value')),
-          y: Number(e.getAttribute('y1')),
-        })),
-      );
+    const lines = await chart.locator('line.bound').evaluateAll((els) =>
+      els.map((e) => ({
+        rule: e.getAttribute('data-rule'),
+        level: e.getAttribute('data-level'),
+        value: Number(e.getAttribute('data-value')),
+        y: Number(e.getAttribute('y1')),
+      })),
+    );
     const byValue = [...lines].sort((a, b) => a.value - b.value);
     expect(byValue.map(({ rule, level, value }) => ({ rule, level, value }))).toEqual([
       { rule: 'p_kw_high', level: 'yellow', value: 1080 },
