@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RULES, checkRules, rulesFileText, type RulesFile } from '@lifeline/core';
 import { CONFIG_KEYS } from '@lifeline/core/node';
 import { RuleStateFile, RulesWatcher, loadRulesFile } from '@lifeline/ingest';
+import { waitFor } from '../../support/wait.js';
 import { T0, engine, gas } from './support.js';
 
 const clone = (): RulesFile => structuredClone(DEFAULT_RULES);
@@ -17,13 +18,6 @@ const tmp = () => {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-const waitFor = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('the rules file', () => {
   it('in data/ is the built-in defaults and passes its checks', () => {
@@ -82,11 +76,11 @@ describe('the rules file', () => {
       const lower = clone();
       (lower.rules.find((x) => x.id === 'ch4_high') as { levels: { orange: number; red: number } }).levels.red = 40;
       writeFileSync(file, JSON.stringify(lower));
-      await waitFor(() => w.reloads === 1);
+      await waitFor(() => w.reloads === 1, { what: 'the watcher to reload the changed file' });
       e.onReading(gas, { ts: T0, values: { ch4: 42 } });
       expect(levels('ch4_high')).toEqual(['red']);
       writeFileSync(file, '{"version": 1, "rules": [{"id": "ch4_high", "kind": "gas", "type": "threshold"}]}');
-      await waitFor(() => w.lastError !== null);
+      await waitFor(() => w.lastError !== null, { what: 'the watcher to refuse the bad file' });
       expect(w.lastError).toMatch(/rules\.json: rule "ch4_high" \(kind gas\): .*metric/);
       e.onReading(gas, { ts: T0 + 1000, values: { ch4: 42 } });
       expect(levels('ch4_high')).toEqual(['red', 'red']);
