@@ -31,7 +31,8 @@ function users(databaseUrl: string, args: string[], stdin = ''): Promise<Run> {
   });
 }
 
-describe('npm run users', () => {
+// Each call starts a node process with tsx (1–5 s on a loaded 2-core machine): a generous timeout per test.
+describe('npm run users', { timeout: 120_000 }, () => {
   let db: { url: string; drop(): Promise<void> };
   let store: Store;
 
