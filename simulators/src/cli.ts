@@ -1,18 +1,26 @@
 #!/usr/bin/env node
 /**
- * lifeline-sim: publishes a simulated feed for every device of a registry.
+ * lifeline-sim: publishes a simulated feed for every device of a registry
+ * (`lifeline-sim generate …` writes a registry instead).
  * Thin wrapper: parses options, loads the registry, runs a Simulator.
  */
 import { parseArgs } from 'node:util';
 import { DEVICE_KINDS, EVENT_LABELS, type Device, type DeviceEvent, type DeviceKind } from '@lifeline/core';
 import { CONFIG_KEYS, ConfigError, loadConfig, loadRegistry, logger, RegistryError, setLogLevel } from '@lifeline/core/node';
+import type { Grouping } from './connection-plan.js';
+import { CONNECT_CONCURRENCY } from './connections.js';
 import { CREDENTIAL_SECRET_MIN_LENGTH, CredentialsError, loadCredentialsFile, type LoadedCredentials } from './credentials-file.js';
+import { generateCommand, GenerateUsageError } from './generate-command.js';
 import { showProgress, type Progress } from './progress.js';
-import { redactUrl, Simulator, SimulatorError } from './simulator.js';
+import { MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_CONNECTION, redactUrl, Simulator, SimulatorError } from './simulator.js';
 
 const log = logger('sim-cli');
 
-const HELP = `usage: lifeline-sim [options]    (npm run simulate -- [options])
+/** Devices per connection of --connections gateway unless --gateway-size says otherwise. */
+const GATEWAY_SIZE = 50;
+
+const HELP = `usage: lifeline-sim [options]             (npm run simulate -- [options])
+       lifeline-sim generate [options]    a registry: the sample, or a city of N devices (generate --help)
 
 Publishes realistic feeds for every registered device over MQTT to
 lifeline/v1/{tenant}/{device}/telemetry|event|status, each device through its
@@ -37,6 +45,7 @@ blue, yellow, orange and red.
   --speed X              run the simulated clock X times faster (intervals and scripts)
   --only KIND[,KIND]     only these kinds (${DEVICE_KINDS.join(', ')})
   --qos 0|1              QoS of telemetry (default 1; events and status always 1)
+  --connect-concurrency N  connections opened at once (default ${CONNECT_CONCURRENCY})
   --seed N               seed of the feeds' random numbers
   --quiet                no progress line
   --verbose              log at info level (default: warnings only, or LOG_LEVEL if set to other than info)
@@ -46,6 +55,28 @@ Without --credentials (anonymous development brokers only) there is one connecti
 per tenant, logging in as the tenant, or as the user of the URL (mqtt://sim:pw@host):
   --username U           MQTT username of every tenant's connection instead of the tenant
   --password P           MQTT password sent with each tenant's connection
+  --connections tenant|device|gateway
+                         one connection per tenant (default), per device (each with a retained
+                         last will "offline"), or per gateway of --gateway-size devices of one
+                         tenant, in registry order (one site's devices share one)
+  --gateway-size N       devices per gateway connection (default ${GATEWAY_SIZE})
+
+Load tests (any broker; every device still at its own kind's interval with ±10 % jitter,
+first readings spread over one interval):
+  --rate-multiplier X    every device reports X times as often (scripts keep their minutes;
+                         --speed speeds both)
+  --burst N              N readings at once when the feeds start: devices in turn, several
+                         readings a device (each one interval older) when N exceeds them, as a
+                         gateway flushing its buffer; default N with --burst-every: every device
+  --burst-every S        a burst again every S seconds
+  The progress line shows readings offered and messages acknowledged a second, messages in
+  flight and connections up. A connection with ${MAX_IN_FLIGHT_PER_CONNECTION} unacknowledged messages (or ${MAX_IN_FLIGHT} across all)
+  skips its readings ("skipped", the broker is behind) instead of queueing them in memory.
+  A city to load with: lifeline-sim generate --devices 100000 --out .run/city-100k.json, then
+    --registry .run/city-100k.json --connections gateway --no-incident --connect-concurrency 200
+  6,690 connections (each enterprise is a tenant, with a gateway of its own) offering the
+  city's own ~2,240 readings/s; --rate-multiplier 10 asks for ~22,400/s. --connections device
+  opens one socket per device: mind the open-file limit (ulimit -n) of this process and the broker.
 
 The credentials file (JSON; written by the platform's credentials tool):
   { "version": 1,
@@ -57,7 +88,7 @@ The credentials file (JSON; written by the platform's credentials tool):
   devices of its tenant. Usernames are unique, each device is listed once, every device
   is in the registry under that tenant, and a secret has at least ${CREDENTIAL_SECRET_MIN_LENGTH} characters.
   A connection the broker refuses is reported once with the reason and stays closed;
-  the others go on. Connections are opened 50 at a time.
+  the others go on. Connections are opened ${CONNECT_CONCURRENCY} at a time (--connect-concurrency).
 
 Minutes are simulated minutes: with --speed 10, --incident-minute 2 starts the leak after 12 s.
 Readings carry real timestamps, and daily patterns (meal times, shifts, water
@@ -98,6 +129,12 @@ function args(argv: string[]) {
         only: { type: 'string' },
         qos: { type: 'string' },
         seed: { type: 'string' },
+        connections: { type: 'string' },
+        'gateway-size': { type: 'string' },
+        'connect-concurrency': { type: 'string' },
+        'rate-multiplier': { type: 'string' },
+        burst: { type: 'string' },
+        'burst-every': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -125,9 +162,25 @@ function parse(argv: string[]) {
     if (values.username !== undefined || values.password !== undefined) {
       throw new UsageError('--username and --password are for brokers without device credentials; with --credentials each connection uses its own');
     }
+    if (values.connections !== undefined || values['gateway-size'] !== undefined) {
+      throw new UsageError('--connections and --gateway-size are for brokers without device credentials; with --credentials the connections follow the file');
+    }
   } else if (values['skip-uncredentialed']) {
     throw new UsageError('--skip-uncredentialed needs --credentials');
   }
+  const positive = (n: number) => n > 0;
+  const whole = (n: number) => Number.isInteger(n) && n >= 1;
+  const by = values.connections ?? (values['gateway-size'] !== undefined ? 'gateway' : 'tenant');
+  if (by !== 'tenant' && by !== 'device' && by !== 'gateway') throw new UsageError(`--connections must be tenant, device or gateway, got "${by}"`);
+  if (values['gateway-size'] !== undefined && by !== 'gateway') throw new UsageError('--gateway-size goes with --connections gateway');
+  const grouping: Grouping | undefined =
+    values.connections === undefined && by === 'tenant'
+      ? undefined
+      : by === 'gateway'
+        ? { by, size: num(values['gateway-size'], 'gateway-size', whole, 'a whole number ≥ 1') ?? GATEWAY_SIZE }
+        : { by };
+  const burstSize = num(values.burst, 'burst', whole, 'a whole number of messages ≥ 1');
+  const burstEvery = num(values['burst-every'], 'burst-every', positive, 'a number of seconds > 0');
   const only = values.only
     ?.split(',')
     .map((k) => k.trim())
@@ -157,6 +210,11 @@ function parse(argv: string[]) {
     only: only as DeviceKind[] | undefined,
     qos: num(values.qos, 'qos', (n) => n === 0 || n === 1, '0 or 1') as 0 | 1 | undefined,
     seed: num(values.seed, 'seed', Number.isInteger, 'an integer'),
+    grouping,
+    connectConcurrency: num(values['connect-concurrency'], 'connect-concurrency', whole, 'a whole number ≥ 1'),
+    rateMultiplier: num(values['rate-multiplier'], 'rate-multiplier', positive, 'a number > 0') ?? 1,
+    // --burst-every alone: one reading from every device each time (the size is settled once the registry is loaded).
+    burst: burstSize === undefined && burstEvery === undefined ? null : { size: burstSize ?? null, everyS: burstEvery ?? null },
   };
 }
 
@@ -170,6 +228,10 @@ function describeEvent(device: Device, ev: DeviceEvent): string {
 const STOP_DEADLINE_MS = 3000;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'generate') {
+    generateCommand(process.argv.slice(3));
+    return;
+  }
   const args = parse(process.argv.slice(2));
   if (args.help) {
     console.log(HELP);
@@ -198,6 +260,13 @@ async function main(): Promise<void> {
     violation: args.violationMinute === null ? null : { tenantId: args.violationTenant, atS: args.violationMinute * 60 },
     qos: args.qos,
     seed: args.seed,
+    grouping: args.grouping,
+    connectConcurrency: args.connectConcurrency,
+    rateMultiplier: args.rateMultiplier,
+    burst: args.burst && {
+      size: args.burst.size ?? registry.devices.filter((d) => !args.only || args.only.includes(d.kind)).length,
+      ...(args.burst.everyS !== null ? { everyMs: args.burst.everyS * 1000 } : {}),
+    },
     credentials,
     skipUncredentialed: args.skipUncredentialed,
     username: args.username,
@@ -223,7 +292,7 @@ async function main(): Promise<void> {
     await sim.stop();
     const st = sim.stats();
     console.log(
-      `stopped: ${st.sent} messages sent${st.dropped ? `, ${st.dropped} dropped while disconnected` : ''}${st.refused ? `, ${st.refused} connections refused` : ''}`,
+      `stopped: ${st.sent} messages sent (acknowledged; readings, statuses and events), ${st.offered} readings offered${st.skipped ? `, ${st.skipped} skipped (broker behind)` : ''}${st.dropped ? `, ${st.dropped} dropped while disconnected` : ''}${st.refused ? `, ${st.refused} connections refused` : ''}`,
     );
   };
   // Before connecting: a stop during the connecting of thousands of devices must be as prompt.
@@ -235,6 +304,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal('terminated', 143));
 
   const s0 = sim.stats();
+  const g = args.grouping;
+  const per = !g || g.by === 'tenant' ? 'tenant' : g.by === 'device' ? 'device' : `gateway of up to ${g.size} devices of a tenant`;
   if (credentials) {
     if (sim.uncredentialed.length) {
       const ids = sim.uncredentialed
@@ -247,12 +318,12 @@ async function main(): Promise<void> {
     }
   } else {
     console.log(
-      "note: no --credentials: one connection per tenant, for anonymous development brokers; the platform's brokers require device credentials (--credentials FILE)",
+      `note: no --credentials: one connection per ${per}, for anonymous development brokers; the platform's brokers require device credentials (--credentials FILE)`,
     );
   }
   console.log(
     `connecting ${s0.devices} devices from ${registryPath} over ${s0.connections} connections` +
-      `${credentials ? ` (credentials ${credentials.path})` : ' (one per tenant)'} to ${redactUrl(args.url)} …`,
+      `${credentials ? ` (credentials ${credentials.path})` : ` (one per ${per})`} to ${redactUrl(args.url)} …`,
   );
   progress = showProgress(sim, process.stdout, args.quiet);
   try {
@@ -275,10 +346,15 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const known =
-    err instanceof UsageError || err instanceof RegistryError || err instanceof CredentialsError || err instanceof SimulatorError || err instanceof ConfigError;
+    err instanceof UsageError ||
+    err instanceof GenerateUsageError ||
+    err instanceof RegistryError ||
+    err instanceof CredentialsError ||
+    err instanceof SimulatorError ||
+    err instanceof ConfigError;
   const msg = err instanceof Error ? err.message : String(err);
   if (known) console.error(`lifeline-sim: ${msg}`);
   else log.error({ err }, 'simulator failed');
   if (err instanceof UsageError) console.error('run with --help for the options');
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof GenerateUsageError ? 2 : 1);
 });

@@ -144,3 +144,209 @@ export const ENTERPRISES: EnterpriseDef[] = [
 
 /** Share of the enterprise's capacity carried by each meter, by meter count. */
 export const METER_SHARES: Record<number, number[]> = { 1: [1], 2: [0.6, 0.4], 3: [0.5, 0.3, 0.2] };
+
+/*
+ * Name parts for city-sized registries (`--devices N`): the sample's lists
+ * name a few hundred places; a city of 100,000 devices has tens of thousands
+ * of sites, each needing a name of its own.
+ */
+
+/** Two-character shop and company names (字号) are drawn as head + tail: 鸿 + 达 = 鸿达. */
+export const BRAND_HEADS = [
+  '鸿',
+  '金',
+  '聚',
+  '福',
+  '粤',
+  '龙',
+  '顺',
+  '华',
+  '嘉',
+  '宏',
+  '恒',
+  '鑫',
+  '绿',
+  '吉',
+  '红',
+  '平',
+  '泰',
+  '清',
+  '新',
+  '荣',
+  '盛',
+  '富',
+  '兴',
+  '永',
+  '德',
+  '广',
+  '天',
+  '益',
+  '万',
+  '利',
+  '安',
+  '佳',
+  '明',
+  '长',
+  '海',
+  '中',
+  '东',
+  '南',
+  '北',
+  '祥',
+];
+export const BRAND_TAILS = [
+  '达',
+  '运',
+  '美',
+  '腾',
+  '雅',
+  '丰',
+  '源',
+  '庆',
+  '发',
+  '星',
+  '安',
+  '盛',
+  '泰',
+  '华',
+  '兴',
+  '隆',
+  '昌',
+  '利',
+  '信',
+  '宝',
+  '福',
+  '邦',
+  '通',
+  '力',
+  '威',
+  '诚',
+  '和',
+  '顺',
+  '新',
+  '创',
+];
+
+/** Streets of a town seat beyond the named roads: 长安 + 路 = 长安路. */
+export const STREET_WORDS = [
+  '长安',
+  '和平',
+  '解放',
+  '中山',
+  '文化',
+  '学院',
+  '花园',
+  '朝阳',
+  '振兴',
+  '幸福',
+  '广场',
+  '东城',
+  '西城',
+  '南门',
+  '北门',
+  '古城',
+  '青年',
+  '龙腾',
+  '凤城',
+  '江滨',
+  '迎宾',
+  '金山',
+  '银盏',
+  '桃源',
+  '荔园',
+  '松岗',
+  '竹园',
+  '民主',
+  '团结',
+  '富强',
+  '育才',
+  '健康',
+  '锦绣',
+  '丽景',
+  '湖滨',
+  '翠园',
+];
+export const STREET_TYPES = ['路', '街', '大道', '东路', '西路', '北路', '南路', '巷'];
+
+/** Self-built houses (自建房) are numbered within lanes (巷) once a village has more of them than the sample's 260 numbers. */
+export const HOUSE_NUMBERS = 260;
+
+/** Share of generated enterprises under an ordered shutdown (停产整顿): rare, as in real district lists. */
+export const STOPPED_SHARE = 0.06;
+
+/** How enterprises of one high-risk industry are named, metered and sized in a city-sized registry. */
+export interface EnterpriseType {
+  industry: EnterpriseDef['industry'];
+  /** Share of the generated enterprises (the sample's 20 are 6 : 5 : 5 : 4). */
+  weight: number;
+  /** Chance of 1, 2, 3 meters: bigger plants meter their workshops apart. */
+  meterOdds: [number, number, number];
+  /** Rated capacity in kW by meter count [min, max]: more meters, a bigger plant. */
+  ratedKw: Record<1 | 2 | 3, [number, number]>;
+  /** Name patterns: {brand} a 字号, {town} the town without 镇, {village} one of its villages. */
+  names: string[];
+  /** The production meter of a plant with two or three (the office and utilities meter is the last). */
+  workshops: string[];
+  /** The single meter of a one-meter enterprise. */
+  single: string;
+}
+
+export const ENTERPRISE_TYPES: EnterpriseType[] = [
+  {
+    industry: '危化品',
+    weight: 6,
+    meterOdds: [0.3, 0.5, 0.2],
+    ratedKw: { 1: [150, 450], 2: [600, 1800], 3: [1500, 3200] },
+    names: [
+      '清远市{brand}化工有限公司',
+      '清远市{brand}精细化工有限公司',
+      '清远市{brand}气体有限公司',
+      '清远市{brand}涂料有限公司',
+      '清远市{brand}新材料有限公司',
+      '清新区{town}{brand}液化气储配站',
+      '清新区{town}{brand}油库',
+    ],
+    workshops: ['反应车间', '合成车间', '调漆车间', '空分装置', '灌装车间', '罐区泵房'],
+    single: '总进线',
+  },
+  {
+    industry: '非煤矿山',
+    weight: 5,
+    meterOdds: [0.25, 0.55, 0.2],
+    ratedKw: { 1: [400, 900], 2: [550, 1400], 3: [1300, 2200] },
+    names: [
+      '清新区{town}{village}石场',
+      '清新区{village}石灰石矿',
+      '清新区{town}{village}砂石场',
+      '清新区{town}建筑用花岗岩矿({brand})',
+      '清新区{town}{brand}石场',
+    ],
+    workshops: ['破碎车间', '筛分线', '制砂线'],
+    single: '总进线',
+  },
+  {
+    industry: '粉尘涉爆',
+    weight: 5,
+    meterOdds: [0.2, 0.6, 0.2],
+    ratedKw: { 1: [150, 400], 2: [300, 1200], 3: [650, 1500] },
+    names: [
+      '清远市{brand}木业有限公司',
+      '清远市{brand}金属制品有限公司',
+      '清新区{brand}饲料有限公司',
+      '清远市{brand}铝业有限公司',
+      '清远市{brand}竹木制品厂',
+      '清远市{brand}家具有限公司',
+    ],
+    workshops: ['砂光车间', '抛光车间', '粉碎车间', '制粒车间', '喷粉车间'],
+    single: '总进线',
+  },
+  {
+    industry: '烟花爆竹',
+    weight: 4,
+    meterOdds: [0.75, 0.25, 0],
+    ratedKw: { 1: [25, 80], 2: [50, 120], 3: [80, 150] },
+    names: ['清新区{brand}烟花爆竹批发有限公司', '清新区{town}{brand}烟花爆竹仓库', '清新区{town}{brand}烟花爆竹经营部', '清远市{brand}烟花爆竹有限公司'],
+    workshops: ['库区照明'],
+    single: '仓库总表',
+  },
+];

@@ -15,14 +15,25 @@ function clock(s: number): string {
   return `${hh}:${mm}:${ss}`;
 }
 
-export function formatProgress(s: SimulatorStats, ratePerS: number): string {
+/** Messages a second over the last progress interval. */
+export interface Rates {
+  offered: number;
+  acked: number;
+}
+
+const rate = (r: number): string => (r >= 100 ? String(Math.round(r)) : r.toFixed(1));
+
+export function formatProgress(s: SimulatorStats, rates: Rates): string {
   const parts = [
     clock(s.elapsedS),
+    `offered ${rate(rates.offered)}/s`,
+    `acked ${rate(rates.acked)}/s`,
     `sent ${s.sent}`,
-    `${ratePerS.toFixed(1)}/s`,
-    `conns ${s.connected}/${s.connections}${s.refused ? ` (${s.refused} refused)` : ''}`,
+    `in flight ${s.inFlight}`,
+    `conns up ${s.connected}/${s.connections}${s.refused ? ` (${s.refused} refused)` : ''}`,
     `devices ${s.devices}`,
   ];
+  if (s.skipped) parts.push(`skipped ${s.skipped} (broker behind)`);
   if (s.dropped) parts.push(`dropped ${s.dropped}`);
   if (s.errors) parts.push(`errors ${s.errors}`);
   if (s.incident) {
@@ -44,15 +55,13 @@ export interface Progress {
 /** Starts printing progress of `sim` to `out`. */
 export function showProgress(sim: Simulator, out: NodeJS.WriteStream = process.stdout, quiet = false): Progress {
   const tty = Boolean(out.isTTY);
-  let lastSent = 0;
-  let lastAt = Date.now();
+  let last = { sent: 0, offered: 0, at: Date.now() };
   const print = (): void => {
     const now = Date.now();
     const s = sim.stats(now);
-    const rate = ((s.sent - lastSent) * 1000) / Math.max(1, now - lastAt);
-    lastSent = s.sent;
-    lastAt = now;
-    const line = formatProgress(s, rate);
+    const per = 1000 / Math.max(1, now - last.at);
+    const line = formatProgress(s, { offered: (s.offered - last.offered) * per, acked: (s.sent - last.sent) * per });
+    last = { sent: s.sent, offered: s.offered, at: now };
     if (tty) out.write(`\r${line}\x1b[K`);
     else out.write(`${line}\n`);
   };

@@ -1,15 +1,18 @@
 /**
  * Publishes a feed for every registered device over MQTT at each device's
  * interval with jitter: each device through its own credential's connection
- * (a device's or a gateway's) given a credentials file, one connection per
- * tenant otherwise (anonymous development brokers). One shared tick drives
- * every device, however many there are.
+ * (a device's or a gateway's) given a credentials file; without one
+ * (anonymous development brokers) one connection per tenant, per device or
+ * per gateway of N devices. One shared schedule drives every device, however
+ * many there are. For load tests: a rate multiplier, bursts, and a cap on
+ * unacknowledged messages per connection, so a broker that cannot keep up
+ * shows as skipped readings, not as memory.
  * Usable from the CLI, tests and benchmarks: `await new Simulator(opts).start()`.
  */
 import { deviceTopic, type Device, type DeviceEvent, type DeviceKind, type Registry, type Tenant } from '@lifeline/core';
 import { intervalOf, logger } from '@lifeline/core/node';
-import { planConnections, type PlannedConnection } from './connection-plan.js';
-import { ConnectError, Connections, type Link } from './connections.js';
+import { planConnections, type Grouping, type PlannedConnection } from './connection-plan.js';
+import { ConnectError, Connections, within, type Link } from './connections.js';
 import type { LoadedCredentials } from './credentials-file.js';
 import { ampsOf, meterCapacity, normalEvent, normalValues, type FeedContext } from './feeds.js';
 import {
@@ -22,18 +25,29 @@ import {
   defaultStoppedEnterprise,
   type IncidentStatus,
 } from './incidents.js';
+import { Bursts, ReportSchedule, reportIntervalMs, type BurstPlan } from './report-schedule.js';
 import { createRng, type Rng } from './rng.js';
 
 const log = logger('simulator');
 
-/** Intervals vary by this fraction either way so devices drift apart. */
-const JITTER = 0.1;
 /** Longest sleep of the scheduler, so stop and scripted events are never late by more. */
 const MAX_TICK_MS = 250;
+/** Shortest sleep: readings due within it go out together, a few writes per connection instead of one per reading. */
+const MIN_TICK_MS = 50;
+/** Longest a tick publishes before it yields, so acknowledgements, the progress line and a stop get their turn. */
+const TICK_BUDGET_MS = 30;
+/** Unacknowledged messages a connection may have before its readings are skipped (a gateway's buffer). */
+export const MAX_IN_FLIGHT_PER_CONNECTION = 1000;
+/** Unacknowledged messages all connections may have together: bounds the memory whatever the broker does. */
+export const MAX_IN_FLIGHT = 100_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** How long stop waits for the broker to take the offline statuses, then for the goodbyes: a stop is prompt even if the broker stalled. */
 const STOP_ACK_MS = 1000;
 const STOP_CLOSE_MS = 300;
+/** Offline statuses published between two looks at the clock during a stop. */
+const STOP_CLOCK_EVERY = 256;
+/** Share of the stop's budget spent publishing offline statuses; the rest is for their acknowledgements. */
+const STOP_ANNOUNCE_SHARE = 0.4;
 /** Device ids named in the error about devices without a credential. */
 const UNCREDENTIALED_SHOWN = 5;
 
@@ -42,6 +56,16 @@ export interface SimulatorOptions {
   registry: Registry;
   /** Multiplies the simulated clock: intervals and scripts run this many times faster. */
   speed?: number;
+  /** Every device reports this many times as often as its interval says (scripts keep their minutes). */
+  rateMultiplier?: number;
+  /** Bursts of readings at once, for load tests; none by default. */
+  burst?: BurstPlan | null;
+  /** Without credentials: how devices share connections (one per tenant by default). */
+  grouping?: Grouping;
+  /** Unacknowledged messages a connection may have before its readings are skipped. */
+  maxInFlightPerConnection?: number;
+  /** Unacknowledged messages all connections may have together. */
+  maxInFlight?: number;
   /** Only devices of these kinds. */
   only?: DeviceKind[];
   /** The scripted gas leak; null for none. */
@@ -79,7 +103,14 @@ export interface SimulatorStats {
   startedAt: number;
   elapsedS: number;
   simS: number;
+  /** Telemetry readings due (scheduled and burst): what the simulator offers the broker. */
+  offered: number;
+  /** Messages the broker acknowledged (QoS 1) or that were written (QoS 0). */
   sent: number;
+  /** Messages sent and not yet acknowledged. */
+  inFlight: number;
+  /** Readings not sent because their connection had too many unacknowledged (the broker is not keeping up). */
+  skipped: number;
   /** Messages not sent because the device's connection was down. */
   dropped: number;
   errors: number;
@@ -100,45 +131,6 @@ interface Slot {
   telemetry: string;
   event: string;
   status: string;
-  due: number;
-  version: number;
-}
-
-/** A binary min-heap of (due, slot, version); stale versions are skipped when popped. */
-class DueQueue {
-  private heap: [number, number, number][] = [];
-  push(due: number, slot: number, version: number): void {
-    const h = this.heap;
-    h.push([due, slot, version]);
-    for (let i = h.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (h[p]![0] <= h[i]![0]) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
-  }
-  peek(): number {
-    return this.heap[0]?.[0] ?? Infinity;
-  }
-  pop(): [number, number, number] | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length && last) {
-      h[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && h[l]![0] < h[m]![0]) m = l;
-        if (r < h.length && h[r]![0] < h[m]![0]) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 export class SimulatorError extends Error {}
@@ -156,6 +148,9 @@ export function redactUrl(raw: string): string {
 
 export class Simulator {
   private readonly speed: number;
+  private readonly rateMultiplier: number;
+  private readonly maxInFlightPerLink: number;
+  private readonly maxInFlight: number;
   private readonly rng: Rng;
   private readonly devices: Device[];
   private readonly plan: PlannedConnection[];
@@ -163,12 +158,20 @@ export class Simulator {
   readonly uncredentialed: readonly Device[];
   private connections: Connections | null = null;
   private slots: Slot[] = [];
-  private readonly queue = new DueQueue();
+  private reports: ReportSchedule | null = null;
+  private bursts: Bursts | null = null;
+  /** The burst being sent, over as many ticks as it takes, and how far it got. */
+  private burstQueue: [number, number][] = [];
+  private burstNext = 0;
+  private burstAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
   private running = false;
   private stopping: Promise<void> | null = null;
+  private offered = 0;
   private sent = 0;
+  private inFlight = 0;
+  private skipped = 0;
   private dropped = 0;
   private errors = 0;
   readonly leak: GasLeak | null;
@@ -181,6 +184,13 @@ export class Simulator {
   constructor(private readonly opts: SimulatorOptions) {
     this.speed = opts.speed ?? 1;
     if (!(this.speed > 0) || !Number.isFinite(this.speed)) throw new SimulatorError(`speed must be a positive number, got ${opts.speed}`);
+    this.rateMultiplier = opts.rateMultiplier ?? 1;
+    if (!(this.rateMultiplier > 0) || !Number.isFinite(this.rateMultiplier)) {
+      throw new SimulatorError(`rate multiplier must be a positive number, got ${opts.rateMultiplier}`);
+    }
+    this.maxInFlightPerLink = opts.maxInFlightPerConnection ?? MAX_IN_FLIGHT_PER_CONNECTION;
+    this.maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
+    if (opts.credentials && opts.grouping) throw new SimulatorError('with credentials the connections follow the credentials file: no grouping');
     this.rng = createRng(opts.seed ?? Date.now());
     const only = opts.only && opts.only.length ? new Set(opts.only) : null;
     const wanted = opts.registry.devices.filter((d) => !only || only.has(d.kind));
@@ -192,7 +202,7 @@ export class Simulator {
       wanted,
       opts.credentials
         ? { credentials: opts.credentials }
-        : { clientIdPrefix: opts.clientIdPrefix ?? 'lifeline-sim', suffix, username: opts.username, password: opts.password },
+        : { clientIdPrefix: opts.clientIdPrefix ?? 'lifeline-sim', suffix, username: opts.username, password: opts.password, grouping: opts.grouping },
     );
     this.plan = plan.connections;
     this.uncredentialed = plan.uncredentialed;
@@ -279,9 +289,13 @@ export class Simulator {
       telemetry: deviceTopic(device.tenant, device.id, 'telemetry'),
       event: deviceTopic(device.tenant, device.id, 'event'),
       status: deviceTopic(device.tenant, device.id, 'status'),
-      due: 0,
-      version: 0,
     }));
+    this.reports = new ReportSchedule(this.slots.length, (i) => this.intervalMs(this.slots[i]!), this.rng);
+    try {
+      this.bursts = this.opts.burst ? new Bursts(this.opts.burst, this.slots.length) : null;
+    } catch (err) {
+      throw new SimulatorError((err as Error).message);
+    }
     this.leakSlot = this.leak ? this.slots.findIndex((s) => s.device === this.leak!.device) : -1;
     this.fireSlot = this.fire ? this.slots.findIndex((s) => s.device === this.fire!.device) : -1;
     try {
@@ -297,7 +311,8 @@ export class Simulator {
     this.startedAt = Date.now();
     for (const s of this.slots) s.ctx.startMs = this.startedAt;
     // First readings spread over one interval so the devices do not all fire at once.
-    this.slots.forEach((s, i) => this.schedule(i, this.startedAt + this.rng.next() * this.intervalMs(s)));
+    this.reports.start(this.startedAt);
+    this.bursts?.start(this.startedAt);
     this.running = true;
     this.tick();
     const c = connections.counts();
@@ -310,8 +325,10 @@ export class Simulator {
 
   /**
    * Announces every device offline, then closes the connections; prompt even
-   * when the broker stalls (it waits STOP_ACK_MS for acknowledgements). Safe
-   * to call twice, and during start.
+   * when the broker stalls or the district is a city: the announcing and the
+   * wait for acknowledgements share STOP_ACK_MS. Devices not announced by
+   * then are left to their last will (own connections) or the platform's
+   * offline check. Safe to call twice, and during start.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -320,24 +337,50 @@ export class Simulator {
       this.timer = null;
       const connections = this.connections;
       if (!connections) return;
-      await this.bounded(
-        Promise.all(this.slots.filter((s) => s.link.state === 'up').map((s) => this.publish(s.link, s.status, 'offline', 1, true))),
-        'offline statuses',
-        Math.min(STOP_ACK_MS, this.opts.connectTimeoutMs ?? STOP_ACK_MS),
-      );
-      await connections.close(STOP_CLOSE_MS);
-      log.info({ sent: this.sent }, 'simulator stopped');
+      const began = Date.now();
+      const budget = Math.min(STOP_ACK_MS, this.opts.connectTimeoutMs ?? STOP_ACK_MS);
+      const deadline = began + budget;
+      // Publishing stops early enough to leave time for the acknowledgements, whose handling costs about as much again.
+      const lastCall = began + budget * STOP_ANNOUNCE_SHARE;
+      let pending = 0;
+      let announced = 0;
+      let allAcked: () => void = () => undefined;
+      const acked = new Promise<void>((resolve) => (allAcked = resolve));
+      let announcing = true;
+      const done = (): void => {
+        if (--pending === 0 && !announcing) allAcked();
+      };
+      // In one go, looking at the clock now and then: yielding to I/O would let a city's acknowledgements in first, past the budget.
+      let up = 0;
+      let late = false;
+      for (const s of this.slots) {
+        if (s.link.state !== 'up') continue;
+        up++;
+        if (!late && up % STOP_CLOCK_EVERY === 0) late = Date.now() >= lastCall;
+        if (late) continue;
+        pending++;
+        announced++;
+        this.send(s.link, s.status, 'offline', 1, true, done);
+      }
+      announcing = false;
+      if (pending === 0) allAcked();
+      const inTime = (await within(acked, deadline - Date.now())) === 'done' && announced === up;
+      if (!inTime) {
+        log.warn(
+          { announced, acknowledged: announced - pending, devices: this.slots.length, waitedMs: Date.now() - began },
+          'stop: the broker did not take every offline status in time; going on (the others are left to last wills and the offline check)',
+        );
+      }
+      // A broker behind on the statuses would keep the goodbyes waiting too: then the sockets are dropped at once.
+      await connections.close(inTime ? STOP_CLOSE_MS : 0);
+      log.info({ offered: this.offered, sent: this.sent, skipped: this.skipped }, 'simulator stopped');
     })();
     return this.stopping;
   }
 
   /** Waits for the broker's acknowledgements, but not for ever: a stalled broker must not hang start or stop. */
   private async bounded(work: Promise<unknown>, what: string, ms = this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-    const r = await Promise.race([work, late]);
-    clearTimeout(timer);
-    if (r === 'late') log.warn({ what, waitedMs: ms }, 'broker did not acknowledge in time; going on');
+    if ((await within(work, ms)) === 'late') log.warn({ what, waitedMs: ms }, 'broker did not acknowledge in time; going on');
   }
 
   /** Simulated seconds since start. */
@@ -352,7 +395,10 @@ export class Simulator {
       startedAt: this.startedAt,
       elapsedS: this.startedAt ? (now - this.startedAt) / 1000 : 0,
       simS,
+      offered: this.offered,
       sent: this.sent,
+      inFlight: this.inFlight,
+      skipped: this.skipped,
       dropped: this.dropped,
       errors: this.errors,
       connections: c.total,
@@ -378,40 +424,55 @@ export class Simulator {
 
   private intervalMs(slot: Slot, simS = this.simSeconds()): number {
     const s = this.leak && slot.device === this.leak.device && this.leak.active(simS) ? INCIDENT_INTERVAL_S : intervalOf(slot.device);
-    return (s * 1000) / this.speed;
-  }
-
-  private schedule(i: number, due: number): void {
-    const slot = this.slots[i]!;
-    slot.due = due;
-    slot.version++;
-    this.queue.push(due, i, slot.version);
+    return reportIntervalMs(s, this.speed, this.rateMultiplier);
   }
 
   private tick = (): void => {
     this.timer = null;
-    if (!this.running) return;
+    if (!this.running || !this.reports) return;
+    const started = performance.now();
     const now = Date.now();
     const simS = this.simSeconds(now);
     this.scripts(now, simS);
-    while (this.queue.peek() <= now) {
-      const [, i, version] = this.queue.pop()!;
-      const slot = this.slots[i]!;
-      if (version !== slot.version) continue;
-      this.emit(slot, now, simS);
-      const interval = this.intervalMs(slot, simS);
-      const next = slot.due + interval * (1 + (this.rng.next() * 2 - 1) * JITTER);
-      // A slot far behind (a stalled event loop) restarts from now instead of bursting.
-      this.schedule(i, next < now - interval ? now + interval * this.rng.next() : next);
+    const burst = this.bursts?.take(now);
+    if (burst?.length) {
+      // A burst not finished yet when the next is due is cut short: bursts do not pile up.
+      this.burstQueue = burst;
+      this.burstNext = 0;
+      this.burstAt = now;
     }
-    this.timer = setTimeout(this.tick, Math.max(1, Math.min(MAX_TICK_MS, this.queue.peek() - Date.now())));
+    let busy = false;
+    let n = 0;
+    const spent = (): boolean => (++n & 63) === 0 && performance.now() - started > TICK_BUDGET_MS;
+    while (this.burstNext < this.burstQueue.length) {
+      if (spent()) {
+        busy = true;
+        break;
+      }
+      const [i, age] = this.burstQueue[this.burstNext++]!;
+      const slot = this.slots[i]!;
+      this.emit(slot, this.burstAt - age * this.intervalMs(slot, simS), simS);
+    }
+    if (this.burstNext >= this.burstQueue.length && this.burstQueue.length) this.burstQueue = [];
+    while (!busy) {
+      if (spent()) {
+        busy = true;
+        break;
+      }
+      const i = this.reports.take(now);
+      if (i < 0) break;
+      this.emit(this.slots[i]!, now, simS);
+    }
+    // Behind: yield to I/O and come straight back; otherwise sleep until the next report is due.
+    const next = Math.min(this.reports.peek(), this.bursts?.peek() ?? Infinity);
+    this.timer = setTimeout(this.tick, busy ? 0 : Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, next - Date.now())));
   };
 
   /** Starts the leak's fast reporting the moment it begins, and sends due fire-panel events. */
   private scripts(now: number, simS: number): void {
     if (this.leak && this.leakSlot >= 0) {
       const active = this.leak.active(simS);
-      if (active && !this.leakWasActive) this.schedule(this.leakSlot, now);
+      if (active && !this.leakWasActive) this.reports?.set(this.leakSlot, now);
       this.leakWasActive = active;
     }
     if (this.fire && this.fireSlot >= 0) {
@@ -420,7 +481,19 @@ export class Simulator {
     }
   }
 
+  /** One telemetry reading taken at `now` (earlier for a burst's buffered ones), and any spontaneous event. */
   private emit(slot: Slot, now: number, simS: number): void {
+    this.offered++;
+    const link = slot.link;
+    if (link.state === 'refused') return;
+    if (!link.client?.connected) {
+      this.dropped++;
+      return;
+    }
+    if (link.inFlight >= this.maxInFlightPerLink || this.inFlight >= this.maxInFlight) {
+      this.skipped++;
+      return;
+    }
     const values = normalValues(slot.device, slot.ctx, now, this.rng);
     if (this.leak && slot.device === this.leak.device) {
       const ch4 = this.leak.value(simS, this.rng);
@@ -430,7 +503,7 @@ export class Simulator {
       const kw = this.violation.value(slot.device, meterCapacity(slot.device, slot.ctx).capacityKw, simS, this.rng);
       if (kw !== null) Object.assign(values, { p_kw: kw, i_a: Number(ampsOf(kw).toFixed(1)) });
     }
-    this.publish(slot.link, slot.telemetry, JSON.stringify({ ts: now, values }), this.opts.qos ?? 1, false);
+    this.send(link, slot.telemetry, JSON.stringify({ ts: Math.round(now), values }), this.opts.qos ?? 1, false);
     const ev = normalEvent(slot.device, now, this.rng);
     if (ev) this.sendEvent(slot, ev);
   }
@@ -442,26 +515,33 @@ export class Simulator {
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'onEvent listener failed');
     }
-    this.publish(slot.link, slot.event, JSON.stringify(ev), 1, false);
+    this.send(slot.link, slot.event, JSON.stringify(ev), 1, false);
   }
 
   private publish(link: Link, topic: string, payload: string, qos: 0 | 1, retain: boolean): Promise<void> {
+    return new Promise((resolve) => this.send(link, topic, payload, qos, retain, resolve));
+  }
+
+  /** Publishes and counts; `done` is called once the broker has it (or it failed, or was not sent). */
+  private send(link: Link, topic: string, payload: string, qos: 0 | 1, retain: boolean, done?: () => void): void {
     // While a connection is down, drop and count instead of queueing without bound.
     // A refused one is counted as refused, not as dropping its devices' every message.
     const client = link.client;
-    if (link.state === 'refused') return Promise.resolve();
+    if (link.state === 'refused') return done?.();
     if (!client || !client.connected) {
       this.dropped++;
-      return Promise.resolve();
+      return done?.();
     }
-    return new Promise((resolve) => {
-      client.publish(topic, payload, { qos, retain }, (err) => {
-        if (err) {
-          this.errors++;
-          log.debug({ topic, err: err.message }, 'publish failed');
-        } else this.sent++;
-        resolve();
-      });
+    link.inFlight++;
+    this.inFlight++;
+    client.publish(topic, payload, { qos, retain }, (err) => {
+      link.inFlight--;
+      this.inFlight--;
+      if (err) {
+        this.errors++;
+        log.debug({ topic, err: err.message }, 'publish failed');
+      } else this.sent++;
+      done?.();
     });
   }
 }

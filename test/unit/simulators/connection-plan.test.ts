@@ -82,6 +82,58 @@ describe('connection planning', () => {
   });
 });
 
+describe('connection planning for load tests (without credentials)', () => {
+  const anon = { clientIdPrefix: 'sim', suffix: 'abc' };
+
+  it('gives every device a connection of its own: client id from the device, username the device, a retained last will offline', () => {
+    const plan = planConnections(registry.devices, { ...anon, grouping: { by: 'device' } });
+    expect(plan.connections).toHaveLength(registry.devices.length);
+    const d = devices[0]!;
+    expect(plan.connections.find((c) => c.devices.includes(d))).toEqual({
+      name: d.id,
+      kind: 'device',
+      clientId: `sim-${d.id}-abc`,
+      username: d.id,
+      will: { topic: `lifeline/v1/${tenant}/${d.id}/status`, payload: 'offline', qos: 1, retain: true },
+      devices: [d],
+    });
+    expect(new Set(plan.connections.map((c) => c.clientId)).size).toBe(registry.devices.length);
+  });
+
+  it.each([1, 7, 50])('puts up to %i devices of one tenant behind each gateway, in registry order, every device on exactly one', (size) => {
+    const plan = planConnections(registry.devices, { ...anon, password: 'pw', grouping: { by: 'gateway', size } });
+    let want = 0;
+    for (const ds of byTenant.values()) want += Math.ceil(ds.length / size);
+    expect(plan.connections).toHaveLength(want);
+    for (const c of plan.connections) {
+      expect(c.kind).toBe('gateway');
+      expect(c.devices.length).toBeGreaterThanOrEqual(1);
+      expect(c.devices.length).toBeLessThanOrEqual(size);
+      expect(new Set(c.devices.map((d) => d.tenant)).size).toBe(1);
+      expect(c.will).toBeUndefined();
+      expect(c).toMatchObject({ clientId: `sim-${c.name}-abc`, username: c.name, password: 'pw' });
+    }
+    expect(sorted(plan.connections.flatMap((c) => c.devices))).toEqual(sorted(registry.devices));
+    // The tenant's devices fill its gateways in registry order: the first gateway has the first `size`.
+    expect(plan.connections.find((c) => c.name === `gw-${tenant}-1`)!.devices).toEqual(devices.slice(0, size));
+  });
+
+  it('refuses a gateway of no devices', () => {
+    expect(() => planConnections(registry.devices, { ...anon, grouping: { by: 'gateway', size: 0 } })).toThrow(/whole number of devices/);
+  });
+
+  it('plans the simulator’s connections by the grouping, and refuses a grouping with a credentials file (the file decides)', () => {
+    const sim = new Simulator({ url: 'mqtt://127.0.0.1:1', registry, incident: null, grouping: { by: 'gateway', size: 10 } });
+    let want = 0;
+    for (const ds of byTenant.values()) want += Math.ceil(ds.length / 10);
+    expect(sim.stats()).toMatchObject({ devices: registry.devices.length, connections: want, connected: 0, offered: 0, inFlight: 0, skipped: 0 });
+    expect(() => new Simulator({ url: 'mqtt://127.0.0.1:1', registry, incident: null, credentials: credentials(), grouping: { by: 'device' } })).toThrow(
+      /follow the credentials file/,
+    );
+    expect(() => new Simulator({ url: 'mqtt://127.0.0.1:1', registry, incident: null, rateMultiplier: 0 })).toThrow(/rate multiplier/);
+  });
+});
+
 describe('the simulator and devices without a credential', () => {
   const missing = () => {
     const creds = credentials([]);
