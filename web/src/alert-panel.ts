@@ -4,6 +4,9 @@
  * filters by level, kind and town, and one row per alert with the actions its
  * state allows (确认 / 派单 / 处置完成 / 销号) that the logged-in role may take,
  * and 详情. Rendered at most once per animation frame from the alert stores.
+ * The list is virtual: only the rows in view (and a screen's worth around
+ * them) are in the DOM, between two spacers standing in for the rest, so a
+ * thousand open alerts cost what ten do.
  */
 import { ALERT_COMMANDS, DEVICE_KINDS, LEVELS, type Alert, type AlertCommand, type DeviceKind, type Level, type Role } from '@lifeline/core';
 import { offeredActions } from './alert-actions.js';
@@ -12,8 +15,14 @@ import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { h } from './dom.js';
 import { formatTime, getLang, kindLabel, levelLabel, stateLabel, t } from './i18n.js';
 
-/** Rows beyond this are counted but not drawn; filters narrow the list. */
-export const MAX_ROWS = 300;
+/** Rows drawn beyond the visible part of the list, above and below it. */
+const OVERSCAN_PX = 500;
+/** A row's height before it was ever drawn. */
+const ESTIMATED_ROW_PX = 140;
+/** Must match the `.alert-row` bottom margin in styles.css. */
+const ROW_GAP_PX = 8;
+/** Rows drawn while the list has no height yet (hidden, or not laid out). */
+const ROWS_WITHOUT_HEIGHT = 12;
 /** Must match the `row-flash` animation duration in styles.css. */
 const FLASH_PERIOD_MS = 1_000;
 const WAITING_REFRESH_MS = 30_000;
@@ -55,6 +64,32 @@ export class AlertPanel {
   private frame = 0;
   private selected: string | null = null;
   private readonly rowCache = new Map<string, { alert: Alert; key: string; el: HTMLLIElement }>();
+  /** Alerts that pass the filters, in list order; only those in view have rows in the DOM. */
+  private shown: readonly Alert[] = [];
+  /** Each alert's row height (gap included) as last drawn. */
+  private readonly heights = new Map<string, number>();
+  private readonly topSpacer = h('li', { class: 'list-spacer', 'aria-hidden': 'true' });
+  private readonly bottomSpacer = h('li', { class: 'list-spacer', 'aria-hidden': 'true' });
+  private scrollFrame = 0;
+  /**
+   * Rows report their heights after the browser lays them out anyway: asking
+   * for a height in the middle of a frame would make it lay the page out
+   * once more, every frame of a burst. A height other than the one assumed
+   * places the window again in the next frame.
+   */
+  private readonly sizer = new ResizeObserver((entries) => this.measure(entries));
+  private readonly rowIds = new WeakMap<Element, string>();
+  /** The rows in the DOM, each observed by the sizer while it is there. */
+  private readonly observed = new Set<Element>();
+  /** The list's scroll position and height as last seen (from its events, never read in a frame's work). */
+  private viewTop = 0;
+  private viewHeight = 0;
+  private readonly listSizer = new ResizeObserver(([e]) => {
+    const height = e?.borderBoxSize[0]?.blockSize ?? 0;
+    if (height === this.viewHeight) return;
+    this.viewHeight = height;
+    if (!this.scrollFrame) this.scrollFrame = requestAnimationFrame(() => this.layout());
+  });
 
   constructor(
     container: HTMLElement,
@@ -77,6 +112,12 @@ export class AlertPanel {
       if (tab) this.showTab(tab);
     });
     this.list.addEventListener('click', (e) => this.onListClick(e));
+    this.list.addEventListener('scroll', () => {
+      this.viewTop = this.list.scrollTop;
+      if (!this.scrollFrame) this.scrollFrame = requestAnimationFrame(() => this.layout());
+    });
+    this.listSizer.observe(this.list);
+
     this.list.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.target as HTMLElement).classList.contains('alert-row')) this.onListClick(e);
     });
@@ -187,21 +228,99 @@ export class AlertPanel {
       });
     }
     const all = this.store.sorted();
-    for (const id of this.rowCache.keys()) if (!this.stores.open.get(id) && !this.stores.resolved.get(id)) this.rowCache.delete(id);
+    for (const id of this.rowCache.keys())
+      if (!this.stores.open.get(id) && !this.stores.resolved.get(id)) {
+        this.rowCache.delete(id);
+        this.heights.delete(id);
+      }
     // Towns first seen in an alert join the filter.
-    if (all.some((a) => !this.towns.includes(a.town))) {
+    const known = new Set(this.towns);
+    if (all.some((a) => !known.has(a.town))) {
       this.towns = [...new Set([...this.towns, ...all.map((a) => a.town)])];
       this.buildFilters();
     }
 
-    const shown = all.filter((a) => this.matches(a));
-    const rows = shown.slice(0, MAX_ROWS).map((a) => this.cachedRow(a));
-    const next = rows.length ? rows : [h('li', { class: 'empty' }, this.tab === 'open' ? t('noAlerts') : t('noResolved'))];
+    this.shown = all.filter((a) => this.matches(a));
+    this.list.dataset.tab = this.tab;
+    this.meta.textContent = t('shownOf', { shown: this.shown.length, total: all.length });
+    this.layout();
+  }
+
+  /**
+   * Puts the rows in view (and OVERSCAN_PX around them) into the list, the
+   * spacers sized for the rest by the rows' heights as last drawn (or
+   * ESTIMATED_ROW_PX for rows never drawn).
+   */
+  private layout(): void {
+    if (this.scrollFrame) cancelAnimationFrame(this.scrollFrame);
+    this.scrollFrame = 0;
+    const shown = this.shown;
+    if (!shown.length) {
+      const empty = h('li', { class: 'empty' }, this.tab === 'open' ? t('noAlerts') : t('noResolved'));
+      const only = this.list.firstElementChild;
+      if (!(this.list.childElementCount === 1 && only?.classList.contains('empty') && only.textContent === empty.textContent)) this.list.replaceChildren(empty);
+      for (const el of this.observed) this.sizer.unobserve(el);
+      this.observed.clear();
+      return;
+    }
+    const { viewTop, viewHeight } = this;
+    let first = 0;
+    let last = Math.min(shown.length, ROWS_WITHOUT_HEIGHT) - 1;
+    let top = 0;
+    let total = 0;
+    if (viewHeight > 0) {
+      first = -1;
+      for (let i = 0; i < shown.length; i++) {
+        const height = this.heights.get(shown[i]!.id) ?? ESTIMATED_ROW_PX;
+        if (first < 0 && total + height > viewTop - OVERSCAN_PX) {
+          first = i;
+          top = total;
+        }
+        if (first >= 0 && total < viewTop + viewHeight + OVERSCAN_PX) last = i;
+        total += height;
+      }
+      if (first < 0) first = last = shown.length - 1;
+    } else {
+      for (const a of shown) total += this.heights.get(a.id) ?? ESTIMATED_ROW_PX;
+    }
+    let drawn = 0;
+    for (let i = first; i <= last; i++) drawn += this.heights.get(shown[i]!.id) ?? ESTIMATED_ROW_PX;
+    const rows = shown.slice(first, last + 1).map((a) => this.cachedRow(a));
+    const next = [this.topSpacer, ...rows, this.bottomSpacer];
     // Leave the DOM alone when nothing moved, so a click in progress is not lost.
     const current = [...this.list.children];
-    if (current.length !== next.length || next.some((n, i) => n !== current[i])) this.list.replaceChildren(...next);
-    this.list.dataset.tab = this.tab;
-    this.meta.textContent = t('shownOf', { shown: shown.length, total: all.length });
+    if (current.length !== next.length || next.some((n, i) => n !== current[i])) {
+      const keep = new Set<Element>(rows);
+      for (const el of this.observed)
+        if (!keep.has(el)) {
+          this.sizer.unobserve(el);
+          this.observed.delete(el);
+        }
+      this.list.replaceChildren(...next);
+      for (let i = 0; i < rows.length; i++) {
+        const el = rows[i]!;
+        this.rowIds.set(el, shown[first + i]!.id);
+        if (!this.observed.has(el)) {
+          this.observed.add(el);
+          this.sizer.observe(el);
+        }
+      }
+    }
+    this.topSpacer.style.height = `${top}px`;
+    this.bottomSpacer.style.height = `${Math.max(0, total - top - drawn)}px`;
+  }
+
+  private measure(entries: ResizeObserverEntry[]): void {
+    let moved = false;
+    for (const e of entries) {
+      const id = this.rowIds.get(e.target);
+      const box = e.borderBoxSize[0];
+      if (!id || !box || !e.target.isConnected || box.blockSize === 0) continue;
+      const height = box.blockSize + ROW_GAP_PX;
+      if (Math.abs((this.heights.get(id) ?? ESTIMATED_ROW_PX) - height) > 0.5) moved = true;
+      this.heights.set(id, height);
+    }
+    if (moved && !this.scrollFrame) this.scrollFrame = requestAnimationFrame(() => this.layout());
   }
 
   /** Reuses a row while nothing it shows has changed. */

@@ -17,6 +17,9 @@ export class AlertStore {
   constructor(private readonly keeps: (state: AlertState) => boolean = isOpen) {}
 
   private byId = new Map<string, Alert>();
+  /** The sorted list, built again only after a change: the panel, the rings and the sound all ask for it every frame. */
+  private sortedCache: readonly Alert[] | null = null;
+  private readonly levelCounts: Record<Level, number> = { red: 0, orange: 0, yellow: 0, blue: 0 };
   private replay: Alert[] | null = null;
   private listeners = new Set<(changes: AlertChange[]) => void>();
 
@@ -32,15 +35,14 @@ export class AlertStore {
     return this.byId.get(id);
   }
 
-  /** Most severe first, then newest. */
-  sorted(): Alert[] {
-    return [...this.byId.values()].sort(compareAlerts);
+  /** Most severe first, then newest (shared until the next change: do not modify). */
+  sorted(): readonly Alert[] {
+    this.sortedCache ??= [...this.byId.values()].sort(compareAlerts);
+    return this.sortedCache;
   }
 
   countByLevel(): Record<Level, number> {
-    const c: Record<Level, number> = { red: 0, orange: 0, yellow: 0, blue: 0 };
-    for (const a of this.byId.values()) c[a.level] += 1;
-    return c;
+    return { ...this.levelCounts };
   }
 
   /** One alert, from the socket or from an action's response. */
@@ -62,7 +64,7 @@ export class AlertStore {
     const seen = new Set(snapshot.map((a) => a.id));
     for (const [id, prev] of this.byId) {
       if (!seen.has(id)) {
-        this.byId.delete(id);
+        this.remove(id);
         changes.push({ alert: { ...prev, state: 'closed' }, previous: prev, fromSnapshot: true });
       }
     }
@@ -85,10 +87,26 @@ export class AlertStore {
     const previous = this.byId.get(alert.id);
     // Events can overtake a response: never go back to an older version.
     if (!force && previous && previous.updatedAt > alert.updatedAt) return null;
-    if (this.keeps(alert.state)) this.byId.set(alert.id, alert);
-    else if (previous) this.byId.delete(alert.id);
+    if (this.keeps(alert.state)) this.set(alert);
+    else if (previous) this.remove(alert.id);
     else return null;
     return { alert, previous, fromSnapshot };
+  }
+
+  private set(alert: Alert): void {
+    const previous = this.byId.get(alert.id);
+    if (previous) this.levelCounts[previous.level] -= 1;
+    this.levelCounts[alert.level] += 1;
+    this.byId.set(alert.id, alert);
+    this.sortedCache = null;
+  }
+
+  private remove(id: string): void {
+    const previous = this.byId.get(id);
+    if (!previous) return;
+    this.levelCounts[previous.level] -= 1;
+    this.byId.delete(id);
+    this.sortedCache = null;
   }
 
   private emit(changes: AlertChange[]): void {

@@ -12,6 +12,7 @@ import type {
   AuditQuery,
   DeadLetterList,
   DeviceHistory,
+  DeviceListCompact,
   DeviceView,
   DistrictMeta,
   Me,
@@ -138,7 +139,10 @@ export const api = {
   login: (username: string, password: string): Promise<Me> => request<unknown>('POST', '/api/login', { username, password }, { anonymous: true }).then(asMe),
   logout: () => request<void>('POST', '/api/logout', undefined, { anonymous: true }),
   meta: () => request<Meta>('GET', '/api/meta'),
-  devices: () => request<DeviceView[]>('GET', '/api/devices'),
+  /** Every device the person may see, in columns (a city's worth in a few MB). */
+  devices: () => request<DeviceListCompact>('GET', '/api/devices?format=compact'),
+  /** One device's whole view: name, place, status, latest values. */
+  device: (id: string) => request<DeviceView>('GET', `/api/devices/${encodeURIComponent(id)}`),
   history: (id: string, minutes = 60, points = 120) => request<History>('GET', `/api/devices/${encodeURIComponent(id)}/history${query({ minutes, points })}`),
   alerts: (q: AlertQuery = { state: 'open' }) => request<Alert[]>('GET', `/api/alerts${query(q as Record<string, string | number | undefined>)}`),
   // The actor of every action is the logged-in person, taken by the server from the session.

@@ -42,6 +42,11 @@ export class DevicePopupContent {
     return this.device.id;
   }
 
+  /** The device as the popup shows it now. */
+  get view(): DeviceView {
+    return this.device;
+  }
+
   update(device: DeviceView): void {
     this.device = device;
     this.render();

@@ -5,6 +5,8 @@
  * outright, so the mistake shows at once and not as a silently unstyled element
  * (use a class, `el.style.x = …`, or addEventListener).
  */
+import { t } from './i18n.js';
+
 type Child = Node | string | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -26,17 +28,69 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 }
 
 const TOAST_MS = 6_000;
+/** Toasts on screen at once; more are counted in one line under them. */
+export const MAX_TOASTS = 5;
 
-/** A transient message in the corner, for failed actions and loads. */
-export function toast(message: string, kind: 'error' | 'info' | 'ok' = 'error'): void {
+interface ShownToast {
+  el: HTMLElement;
+  count: number;
+  timer: number;
+}
+/** By kind and text: the same message again counts up on the toast already shown. */
+const shown = new Map<string, ShownToast>();
+let overflow = 0;
+let overflowEl: HTMLElement | null = null;
+let overflowTimer = 0;
+
+function toastBox(): HTMLElement {
   let box = document.getElementById('toasts');
   if (!box) {
     box = h('div', { id: 'toasts', role: 'status', 'aria-live': 'polite' });
     document.body.append(box);
   }
-  const item = h('div', { class: `toast toast-${kind}` }, message);
-  box.append(item);
-  setTimeout(() => item.remove(), TOAST_MS);
+  return box;
+}
+
+/**
+ * A transient message in the corner, for failed actions and loads. A mass
+ * event must not bury the screen: a repeat counts up (×N) on its toast, and
+ * past MAX_TOASTS the rest are only counted.
+ */
+export function toast(message: string, kind: 'error' | 'info' | 'ok' = 'error'): void {
+  const box = toastBox();
+  const key = `${kind}\n${message}`;
+  const same = shown.get(key);
+  if (same) {
+    same.count += 1;
+    let n = same.el.querySelector<HTMLElement>('.toast-n');
+    if (!n) same.el.append((n = h('span', { class: 'toast-n' })));
+    n.textContent = ` ×${same.count}`;
+    clearTimeout(same.timer);
+    same.timer = window.setTimeout(() => dropToast(key), TOAST_MS);
+    return;
+  }
+  if (shown.size >= MAX_TOASTS) {
+    overflow += 1;
+    overflowEl ??= h('div', { class: 'toast-more', 'data-role': 'toast-more' });
+    overflowEl.textContent = t('moreToasts', { n: overflow });
+    box.append(overflowEl);
+    clearTimeout(overflowTimer);
+    overflowTimer = window.setTimeout(() => {
+      overflow = 0;
+      overflowEl?.remove();
+    }, TOAST_MS);
+    return;
+  }
+  const el = h('div', { class: `toast toast-${kind}` }, message);
+  // Above the overflow line, which stays last.
+  if (overflowEl?.isConnected) box.insertBefore(el, overflowEl);
+  else box.append(el);
+  shown.set(key, { el, count: 1, timer: window.setTimeout(() => dropToast(key), TOAST_MS) });
+}
+
+function dropToast(key: string): void {
+  shown.get(key)?.el.remove();
+  shown.delete(key);
 }
 
 /**

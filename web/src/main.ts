@@ -16,6 +16,7 @@ import { loadBoundaries } from './basemap.js';
 import { showDeadLetters } from './dead-letters.js';
 import { h, toast } from './dom.js';
 import { getLang, levelLabel, onLangChange, setLang, statusLabel, t, translateStatic } from './i18n.js';
+import { DeviceTable } from './device-table.js';
 import { MapView, STATUS_COLORS } from './map-view.js';
 import { askClose, askDispatch, askResolveNote } from './resolve-dialog.js';
 import { onSessionLost, reportFailure, sessionLost, signIn } from './session.js';
@@ -29,6 +30,8 @@ const RETRY_LOAD_MS = 5_000;
 /** Resolved alerts fetched for the 待销号 tab. */
 const RESOLVED_LIMIT = 2_000;
 const DEAD_LETTER_POLL_MS = 30_000;
+/** New red alerts within this long sound the alarm and show the toast once. */
+const NEW_RED_COALESCE_MS = 250;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -115,7 +118,23 @@ async function startDashboard(me: Me): Promise<void> {
     deadLetterTotal = n;
     renderTools();
   };
-  silencesBtn.addEventListener('click', () => showSilences(silences, (id) => mapView.getDevice(id)?.name));
+  // The map keeps no names: the silences list asks for those of the devices it shows, once each.
+  const deviceNames = new Map<string, Promise<string | undefined>>();
+  const deviceName = (id: string) => {
+    let name = deviceNames.get(id);
+    if (!name) {
+      name = api.device(id).then(
+        (d) => d.name,
+        () => {
+          deviceNames.delete(id);
+          return undefined;
+        },
+      );
+      deviceNames.set(id, name);
+    }
+    return name;
+  };
+  silencesBtn.addEventListener('click', () => showSilences(silences, deviceName));
   deadLettersBtn?.addEventListener('click', () => showDeadLetters(setDeadLetterTotal));
   auditBtn?.addEventListener('click', () => showAuditLog());
   silences.onChange(renderTools);
@@ -158,19 +177,17 @@ async function startDashboard(me: Me): Promise<void> {
   sound.onToggle(renderControls);
   langBtn.addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
 
+  // The counters are kept by the device table as patches arrive: nothing here walks the registry.
+  const setText = (id: string, text: string) => {
+    const el = $(id);
+    if (el.textContent !== text) el.textContent = text;
+  };
   const renderStats = () => {
-    let online = 0,
-      alerting = 0,
-      offline = 0;
-    for (const d of mapView.allDevices()) {
-      if (d.status === 'normal' || d.status === 'alert') online += 1;
-      if (d.status === 'alert') alerting += 1;
-      if (d.status === 'offline') offline += 1;
-    }
-    $('stat-total').textContent = String(mapView.deviceCount);
-    $('stat-online').textContent = String(online);
-    $('stat-alert').textContent = String(alerting);
-    $('stat-offline').textContent = String(offline);
+    const c = mapView.devices.statusCounts;
+    setText('stat-total', String(mapView.deviceCount));
+    setText('stat-online', String(c.normal + c.alert));
+    setText('stat-alert', String(c.alert));
+    setText('stat-offline', String(c.offline));
   };
 
   const renderLegend = () => {
@@ -198,17 +215,33 @@ async function startDashboard(me: Me): Promise<void> {
 
   // --- live state ---------------------------------------------------------
   const unackedRed = () => store.sorted().filter((a) => a.level === 'red' && a.state === 'raised');
-  store.onChange((changes) => {
+  // Alerts come one event each, hundreds a second in a mass event: their effects on the map and
+  // the header are drawn once per animation frame, and new red ones sound and toast once per
+  // NEW_RED_COALESCE_MS (a timer, not a frame: the alarm must sound in a tab nobody looks at).
+  let alertFrame = 0;
+  let newRedTimer = 0;
+  const alertEffects = () => {
+    alertFrame = 0;
     mapView.setRings(unackedRed());
     renderStats();
+  };
+  const newRedAlarm = () => {
+    newRedTimer = 0;
+    sound.alarm(() => unackedRed().length > 0);
+    toast(t('newRed'), 'info');
+  };
+  const isUnackedRed = (a: Alert | undefined) => a !== undefined && a.level === 'red' && a.state === 'raised';
+  store.onChange((changes) => {
+    // A ring goes the moment its alert is acknowledged (a person's action, so rare), in step with the row.
+    for (const { alert, previous } of changes)
+      if (isUnackedRed(previous) && !(isUnackedRed(alert) && store.get(alert.id)) && !store.sorted().some((a) => a.device === alert.device && isUnackedRed(a)))
+        mapView.dropRing(alert.device);
     const newRed = changes.some(
       ({ alert, previous, fromSnapshot }) =>
         alert.level === 'red' && alert.state === 'raised' && previous?.level !== 'red' && (!fromSnapshot || (firstLoadDone && !previous)),
     );
-    if (newRed) {
-      sound.alarm(() => unackedRed().length > 0);
-      toast(t('newRed'), 'info');
-    }
+    if (newRed && !newRedTimer) newRedTimer = window.setTimeout(newRedAlarm, NEW_RED_COALESCE_MS);
+    if (!alertFrame) alertFrame = requestAnimationFrame(alertEffects);
   });
 
   // One resync at a time; a request for another while one runs is folded into one more run.
@@ -238,7 +271,7 @@ async function startDashboard(me: Me): Promise<void> {
         api.alerts({ state: 'open' }),
         api.alerts({ state: 'resolved', limit: RESOLVED_LIMIT }),
       ]);
-      mapView.setDevices(devices);
+      mapView.setDevices(new DeviceTable(devices));
       const replay = devicePatchesDuringResync ?? [];
       devicePatchesDuringResync = null;
       if (replay.length) mapView.patchDevices(replay);
@@ -316,8 +349,8 @@ async function startDashboard(me: Me): Promise<void> {
       map: mapView.map,
       deviceCount: () => mapView.deviceCount,
       renderedDeviceCount: () => mapView.renderedDeviceCount(),
-      alerts: () => store.sorted(),
-      resolvedAlerts: () => resolvedStore.sorted(),
+      alerts: () => [...store.sorted()],
+      resolvedAlerts: () => [...resolvedStore.sorted()],
       connection: () => connection,
       ready: () => mapView.whenReady(),
       me: () => ({ ...me }),

@@ -1,14 +1,19 @@
 /**
  * The live map: devices as clustered circles coloured by status (alerts in the
- * colour of their worst level), updated by id-keyed diffs; district names and
- * cluster counts as HTML markers (no glyphs offline); pulsing rings at devices
- * with an unacknowledged red alert; a popup per device.
+ * colour of their worst level, clusters in the worst level inside them), from
+ * one GeoJSON source kept by id-keyed diffs of the devices whose look changed;
+ * district names and cluster counts as HTML markers (no glyphs offline);
+ * pulsing rings at the most urgent unacknowledged red alerts; a popup per
+ * device, filled from the server when opened.
  */
-import maplibregl, { type GeoJSONSource, type GeoJSONSourceDiff, type MapGeoJSONFeature } from 'maplibre-gl';
-import { LEVEL_COLORS, levelRank, type DevicePatch, type DeviceView } from '@lifeline/core';
+import maplibregl, { type GeoJSONFeatureDiff, type GeoJSONSource, type MapGeoJSONFeature } from 'maplibre-gl';
+import { LEVEL_COLORS, levelRank, type DevicePatch, type DeviceStatus, type DeviceView, type Level } from '@lifeline/core';
+import { api } from './api.js';
 import { baseStyle, featureBounds, HOME_DISTRICT, labelPoint, type Boundaries } from './basemap.js';
 import { DevicePopupContent } from './device-popup.js';
-import { h } from './dom.js';
+import { DeviceTable, type DeviceSummary } from './device-table.js';
+import { h, toast } from './dom.js';
+import { t } from './i18n.js';
 import type { SilenceBook } from './silences.js';
 
 export const STATUS_COLORS = { normal: '#2ecc71', offline: '#7b8794', unknown: '#c9d1d9' } as const;
@@ -18,18 +23,46 @@ const CLUSTER_RADIUS_PX = 42;
 const CLUSTER_MAX_ZOOM = 13;
 const FLY_ZOOM = 14;
 const MAX_CLUSTER_MARKERS = 300;
+/** Cluster labels are re-read from the rendered clusters at most this often while the map moves (and once when it stops). */
+const CLUSTER_LABEL_MS = 150;
+/** Pulsing rings drawn at once: the most urgent unacknowledged red alerts; the list holds the rest. */
+export const MAX_RINGS = 100;
 const POPUP_MARGIN_PX = 12;
 
-type DeviceProps = { id: string; name: string; kind: string; status: string; rank: number; color: string; alert: number };
+/**
+ * What a device's point carries, and no more (a city's worth of it crosses to
+ * MapLibre's worker, and every change a diff of it): the colour it is drawn in
+ * (its status, or its worst level while it alerts) and the rank of that level
+ * (0 unless it alerts), from which clusters take their worst level.
+ */
+type DeviceProps = { rank: number; color: string };
 
-function props(d: DeviceView): DeviceProps {
-  const rank = d.status === 'alert' ? Math.max(levelRank(d.level), 1) : 0;
-  const color = d.status === 'alert' ? (d.level ? LEVEL_COLORS[d.level] : ALERT_WITHOUT_LEVEL) : (STATUS_COLORS[d.status] ?? STATUS_COLORS.unknown);
-  return { id: d.id, name: d.name, kind: d.kind, status: d.status, rank, color, alert: d.status === 'alert' ? 1 : 0 };
+function look(status: DeviceStatus, level: Level | null): DeviceProps {
+  if (status !== 'alert') return { rank: 0, color: STATUS_COLORS[status] ?? STATUS_COLORS.unknown };
+  return { rank: Math.max(levelRank(level), 1), color: level ? LEVEL_COLORS[level] : ALERT_WITHOUT_LEVEL };
 }
 
-function feature(d: DeviceView): GeoJSON.Feature<GeoJSON.Point, DeviceProps> {
-  return { type: 'Feature', geometry: { type: 'Point', coordinates: [d.lon, d.lat] }, properties: props(d) };
+function diffOf(table: DeviceTable, i: number): GeoJSONFeatureDiff {
+  const p = look(table.status(i), table.level(i));
+  return {
+    id: table.ids[i]!,
+    addOrUpdateProperties: [
+      { key: 'rank', value: p.rank },
+      { key: 'color', value: p.color },
+    ],
+  };
+}
+
+function collection(table: DeviceTable): GeoJSON.FeatureCollection<GeoJSON.Point> {
+  const features: GeoJSON.Feature<GeoJSON.Point>[] = new Array(table.size);
+  for (let i = 0; i < table.size; i++) {
+    features[i] = {
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [table.lon[i]!, table.lat[i]!] },
+      properties: { id: table.ids[i]!, ...look(table.status(i), table.level(i)) },
+    };
+  }
+  return { type: 'FeatureCollection', features };
 }
 
 const RANK_COLOR: maplibregl.ExpressionSpecification = [
@@ -49,12 +82,15 @@ const RANK_COLOR: maplibregl.ExpressionSpecification = [
 
 export class MapView {
   readonly map: maplibregl.Map;
-  private readonly devices = new Map<string, DeviceView>();
+  private table = DeviceTable.empty();
   private readonly ready: Promise<void>;
   private popup: maplibregl.Popup | null = null;
   private popupContent: DevicePopupContent | null = null;
+  /** Each popup request's number: a slower answer for an earlier click must not open over a later one. */
+  private popupRequest = 0;
   private readonly rings = new Map<string, maplibregl.Marker>();
   private readonly clusterMarkers = new Map<number, maplibregl.Marker>();
+  private clusterLabelsAt = 0;
   private sourceLoaded = false;
 
   constructor(
@@ -101,84 +137,88 @@ export class MapView {
   }
 
   get deviceCount(): number {
-    return this.devices.size;
+    return this.table.size;
   }
 
-  getDevice(id: string): DeviceView | undefined {
-    return this.devices.get(id);
+  /** The devices as drawn, with their counters per status. */
+  get devices(): DeviceTable {
+    return this.table;
   }
 
-  allDevices(): IterableIterator<DeviceView> {
-    return this.devices.values();
+  getDevice(id: string): DeviceSummary | undefined {
+    return this.table.get(id);
   }
 
-  /** Replaces every device (initial load and resync after a reconnect). */
-  setDevices(list: DeviceView[]): void {
-    this.devices.clear();
-    for (const d of list) this.devices.set(d.id, d);
-    this.source()?.setData({ type: 'FeatureCollection', features: list.map(feature) });
-    this.refreshPopup();
-  }
-
-  /** Applies a frame's worth of patches as one id-keyed diff. */
-  patchDevices(patches: DevicePatch[]): void {
-    const diff: GeoJSONSourceDiff = { update: [] };
-    for (const p of patches) {
-      const prev = this.devices.get(p.id);
-      if (!prev) continue; // not in the registry snapshot yet; the next resync brings it
-      const next: DeviceView = { ...prev, ...p, values: { ...prev.values, ...p.values } };
-      this.devices.set(p.id, next);
-      const a = props(prev);
-      const b = props(next);
-      if (a.color !== b.color || a.status !== b.status || a.rank !== b.rank) {
-        diff.update!.push({
-          id: p.id,
-          addOrUpdateProperties: [
-            { key: 'status', value: b.status },
-            { key: 'rank', value: b.rank },
-            { key: 'color', value: b.color },
-            { key: 'alert', value: b.alert },
-          ],
-        });
+  /**
+   * Replaces every device (initial load and resync after a reconnect). The same
+   * registry again, as after a reconnect, goes to the map as a diff of the
+   * devices whose look changed; only a different set of devices is sent whole.
+   */
+  setDevices(table: DeviceTable): void {
+    const prev = this.table;
+    this.table = table;
+    const src = this.source();
+    if (src) {
+      if (prev.size > 0 && prev.sameDevices(table)) {
+        const update: GeoJSONFeatureDiff[] = [];
+        for (let i = 0; i < table.size; i++) if (prev.status(i) !== table.status(i) || prev.level(i) !== table.level(i)) update.push(diffOf(table, i));
+        this.sendDiff(src, update);
+      } else {
+        src.setData(collection(table));
       }
+    }
+    void this.refreshPopup();
+  }
+
+  /** Applies a frame's worth of patches: the counters at once, the map as one id-keyed diff of the devices whose look changed. */
+  patchDevices(patches: DevicePatch[]): void {
+    const update: GeoJSONFeatureDiff[] = [];
+    const open = this.popupContent;
+    for (const p of patches) {
+      // A device not in the registry snapshot yet: the next resync brings it.
+      const i = this.table.apply(p);
+      if (i !== undefined) update.push(diffOf(this.table, i));
+      if (open && p.id === open.id) open.update({ ...open.view, ...p, values: { ...open.view.values, ...p.values } });
     }
     const src = this.source();
-    if (src && diff.update!.length) {
-      try {
-        src.updateData(diff);
-      } catch (err) {
-        console.warn('device diff failed, resetting the source', err);
-        src.setData({ type: 'FeatureCollection', features: [...this.devices.values()].map(feature) });
-      }
-    }
-    if (this.popupContent && patches.some((p) => p.id === this.popupContent?.id)) this.refreshPopup();
+    if (src) this.sendDiff(src, update);
   }
 
   /** Flies to a device and opens its popup. */
   showDevice(id: string, fallback?: { lon: number; lat: number }): void {
-    const d = this.devices.get(id);
+    const d = this.table.get(id);
     const at: [number, number] | null = d ? [d.lon, d.lat] : fallback ? [fallback.lon, fallback.lat] : null;
     if (!at) return;
     this.map.flyTo({ center: at, zoom: Math.max(this.map.getZoom(), FLY_ZOOM), speed: 1.6, essential: true });
-    if (d) this.openPopup(d);
+    if (d) void this.openDevice(id);
   }
 
-  /** Pulsing rings at the given devices (unacknowledged red alerts); others removed. */
-  setRings(points: { device: string; lon: number; lat: number }[]): void {
-    const keep = new Set(points.map((p) => p.device));
+  /** Pulsing rings at the given devices (unacknowledged red alerts, most urgent first, at most MAX_RINGS); others removed. */
+  setRings(points: readonly { device: string; lon: number; lat: number }[]): void {
+    const shown = new Map<string, { lon: number; lat: number }>();
+    for (const p of points) {
+      if (shown.size >= MAX_RINGS) break;
+      if (!shown.has(p.device)) shown.set(p.device, p);
+    }
     for (const [id, m] of this.rings)
-      if (!keep.has(id)) {
+      if (!shown.has(id)) {
         m.remove();
         this.rings.delete(id);
       }
-    for (const p of points) {
-      if (this.rings.has(p.device)) continue;
-      const d = this.devices.get(p.device);
-      const m = new maplibregl.Marker({ element: h('div', { class: 'pulse-ring', 'data-device': p.device }, h('span'), h('span')) })
+    for (const [id, p] of shown) {
+      if (this.rings.has(id)) continue;
+      const d = this.table.get(id);
+      const m = new maplibregl.Marker({ element: h('div', { class: 'pulse-ring', 'data-device': id }, h('span'), h('span')) })
         .setLngLat(d ? [d.lon, d.lat] : [p.lon, p.lat])
         .addTo(this.map);
-      this.rings.set(p.device, m);
+      this.rings.set(id, m);
     }
+  }
+
+  /** Removes the ring at one device now (its alert was acknowledged), ahead of the next `setRings`. */
+  dropRing(device: string): void {
+    this.rings.get(device)?.remove();
+    this.rings.delete(device);
   }
 
   /** Devices drawn on screen right now: single points plus the members of clusters. */
@@ -192,25 +232,35 @@ export class MapView {
   }
 
   refreshLanguage(): void {
-    const d = this.popupContent ? this.devices.get(this.popupContent.id) : undefined;
-    if (d) this.openPopup(d);
+    if (this.popupContent) this.openPopup(this.popupContent.view);
   }
 
   private source(): GeoJSONSource | undefined {
     return this.sourceLoaded ? (this.map.getSource(SOURCE) as GeoJSONSource | undefined) : undefined;
   }
 
+  /** MapLibre merges diffs that arrive while its worker is still busy with the last one, so a burst costs one re-cluster, not one per frame. */
+  private sendDiff(src: GeoJSONSource, update: GeoJSONFeatureDiff[]): void {
+    if (!update.length) return;
+    try {
+      src.updateData({ update });
+    } catch (err) {
+      console.warn('device diff failed, resetting the source', err);
+      src.setData(collection(this.table));
+    }
+  }
+
   private addDeviceLayers(): void {
     const map = this.map;
     map.addSource(SOURCE, {
       type: 'geojson',
-      data: { type: 'FeatureCollection', features: [...this.devices.values()].map(feature) },
+      data: collection(this.table),
       promoteId: 'id',
       cluster: true,
       clusterRadius: CLUSTER_RADIUS_PX,
       clusterMaxZoom: CLUSTER_MAX_ZOOM,
       // A cluster shows the worst level inside it, so a red alert is never hidden by its neighbours.
-      clusterProperties: { maxRank: ['max', ['get', 'rank']], alerts: ['+', ['get', 'alert']] },
+      clusterProperties: { maxRank: ['max', ['get', 'rank']] },
     });
     this.sourceLoaded = true;
     map.addLayer({
@@ -230,7 +280,7 @@ export class MapView {
       id: 'device-halo',
       type: 'circle',
       source: SOURCE,
-      filter: ['all', ['!', ['has', 'point_count']], ['==', ['get', 'status'], 'alert']],
+      filter: ['all', ['!', ['has', 'point_count']], ['>', ['get', 'rank'], 0]],
       paint: { 'circle-color': ['get', 'color'], 'circle-radius': 14, 'circle-opacity': 0.25, 'circle-blur': 0.4 },
     });
     map.addLayer({
@@ -248,17 +298,19 @@ export class MapView {
 
     map.on('click', 'device-points', (e) => {
       const id = e.features?.[0]?.properties?.id as string | undefined;
-      const d = id ? this.devices.get(id) : undefined;
-      if (d) this.openPopup(d);
+      if (id && this.table.indexOf(id) !== undefined) void this.openDevice(id);
     });
     map.on('click', 'clusters', (e) => void this.expandCluster(e.features?.[0]));
     for (const layer of ['device-points', 'clusters']) {
       map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
       map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
     }
+    // Reading the rendered clusters costs a query over every drawn tile: not on every frame of a fly-to.
     map.on('render', () => {
-      if (map.isSourceLoaded(SOURCE)) this.syncClusterMarkers();
+      if (performance.now() - this.clusterLabelsAt < CLUSTER_LABEL_MS || !map.isSourceLoaded(SOURCE)) return;
+      this.syncClusterMarkers();
     });
+    map.on('idle', () => this.syncClusterMarkers());
   }
 
   private async expandCluster(f: MapGeoJSONFeature | undefined): Promise<void> {
@@ -270,7 +322,14 @@ export class MapView {
 
   /** Cluster counts as HTML labels, since a style without glyphs cannot draw text. */
   private syncClusterMarkers(): void {
+    this.clusterLabelsAt = performance.now();
     const seen = new Set<number>();
+    // Past the cluster zoom there are none, and a query would read every one of thousands of points.
+    if (this.map.getZoom() >= CLUSTER_MAX_ZOOM + 1) {
+      for (const m of this.clusterMarkers.values()) m.remove();
+      this.clusterMarkers.clear();
+      return;
+    }
     // Rendered, not source, features: tiles kept for fading would leave stale labels behind.
     const features = this.map.queryRenderedFeatures({ layers: ['clusters'] });
     for (const f of features) {
@@ -295,6 +354,25 @@ export class MapView {
         m.remove();
         this.clusterMarkers.delete(id);
       }
+  }
+
+  /** Opens the popup of a device with its whole view (name, place, latest values) from the server: the map keeps only what it draws. */
+  private async openDevice(id: string): Promise<void> {
+    const request = ++this.popupRequest;
+    try {
+      const view = await api.device(id);
+      if (request === this.popupRequest) this.openPopup(view);
+    } catch (err) {
+      if (request === this.popupRequest) toast(t('loadFailed', { msg: (err as Error).message }));
+    }
+  }
+
+  /** After a resync: the open popup's device as the server has it now. */
+  private async refreshPopup(): Promise<void> {
+    const id = this.popupContent?.id;
+    if (!id) return;
+    const view = await api.device(id).catch(() => null);
+    if (view && this.popupContent?.id === id) this.popupContent.update(view);
   }
 
   private openPopup(d: DeviceView): void {
@@ -325,11 +403,5 @@ export class MapView {
       }
     });
     this.popup = popup;
-  }
-
-  private refreshPopup(): void {
-    if (!this.popupContent) return;
-    const d = this.devices.get(this.popupContent.id);
-    if (d) this.popupContent.update(d);
   }
 }

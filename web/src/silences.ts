@@ -19,6 +19,8 @@ const REFRESH_MS = 60_000;
 const REASON_MAX = 200;
 /** Ended (or run-out) silences listed under the active ones, newest first. */
 export const PAST_SHOWN = 50;
+/** Device names the silences list asks the server for at a time; rows beyond show the device id alone. */
+const NAMES_FETCHED = 200;
 
 export type SilenceScope = 'device' | 'site' | 'tenant';
 
@@ -232,7 +234,7 @@ function silenceForm(device: DeviceView, book: SilenceBook, onChange: () => void
 }
 
 /** The silences, in a dialog: the active ones with 结束, then the ended ones with who ended them and when. */
-export function showSilences(book: SilenceBook, deviceName: (id: string) => string | undefined): void {
+export function showSilences(book: SilenceBook, deviceName: (id: string) => Promise<string | undefined>): void {
   const body = h('div', { class: 'silence-list' });
   const closeBtn = h('button', { type: 'button', class: 'btn' }, t('closeDialog'));
   const dialog = h(
@@ -242,9 +244,11 @@ export function showSilences(book: SilenceBook, deviceName: (id: string) => stri
     h('div', { class: 'dialog-hint' }, t('silenceHint')),
     body,
   );
+  // Device names come from the server (the map keeps none), fetched before the rows are drawn.
+  const names = new Map<string, string>();
   const scopeOf = (s: Silence): [string, string] =>
     s.device
-      ? [t('scopeDevice'), deviceName(s.device) ?? s.device]
+      ? [t('scopeDevice'), names.get(s.device) ?? s.device]
       : s.site
         ? [t('scopeSite'), s.site]
         : [t('scopeTenant'), book.tenantName(s.tenant ?? '') ?? s.tenant ?? ''];
@@ -270,9 +274,21 @@ export function showSilences(book: SilenceBook, deviceName: (id: string) => stri
       h('td', { class: 'nowrap' }, status),
     );
   };
-  const render = () => {
+  let renders = 0;
+  const render = async () => {
+    const n = ++renders;
     const active = book.active();
     const past = book.past();
+    const missing = new Set<string>();
+    for (const s of [...active, ...past]) if (s.device && !names.has(s.device) && missing.size < NAMES_FETCHED) missing.add(s.device);
+    await Promise.all(
+      [...missing].map(async (id) => {
+        const name = await deviceName(id);
+        if (name) names.set(id, name);
+      }),
+    );
+    // A later change drew the list already.
+    if (n !== renders) return;
     body.replaceChildren(
       active.length
         ? h('table', { class: 'grid' }, h('tbody', {}, ...active.map((s) => row(s, false))))
@@ -285,9 +301,9 @@ export function showSilences(book: SilenceBook, deviceName: (id: string) => stri
       );
     }
   };
-  const unsubscribe = book.onChange(render);
+  const unsubscribe = book.onChange(() => void render());
   const close = openModal(dialog, unsubscribe);
   closeBtn.addEventListener('click', close);
-  render();
+  void render();
   void book.refresh();
 }
