@@ -163,7 +163,7 @@ export async function appliedMigrations(pool: Pool): Promise<string[]> {
 
 /**
  * Two processes creating the ledger at the same moment can both pass IF NOT
- * EXISTS, and one then fails on the catalog's unique index: it just retries.
+ * EXISTS, and one then fails on the catalog (the table or its row type): it just retries.
  */
 async function createLedger(pool: Pool): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -171,7 +171,9 @@ async function createLedger(pool: Pool): Promise<void> {
       await pool.query(CREATE_LEDGER);
       return;
     } catch (err) {
-      const duplicate = isUniqueViolation(err) || (err as { code?: string }).code === '42P07';
+      // 23505 on the catalog's index, 42P07 duplicate table, or 42710 'type "schema_migrations" already exists'.
+      const code = (err as { code?: string }).code;
+      const duplicate = isUniqueViolation(err) || code === '42P07' || code === '42710';
       if (!duplicate || attempt >= 5) throw err;
     }
   }
