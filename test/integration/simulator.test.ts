@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -411,39 +410,6 @@ describe("the simulator with device credentials, on Mosquitto with the platform'
   });
 });
 
-/** A Mosquitto of this file's own with the given settings. */
-async function startMosquitto(settings: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const dir = tempDir('sim-broker');
-  const port = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [`listener ${port} 127.0.0.1`, 'persistence false', 'user root', 'log_dest stderr', ...settings.map((l) => l.replaceAll('$DIR', dir)), ''].join('\n'),
-  );
-  const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-  await waitFor(
-    () =>
-      new Promise<boolean>((resolve) => {
-        if (child.exitCode !== null) throw new Error(`mosquitto exited: ${log}`);
-        const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-        s.on('error', () => resolve(false));
-      }),
-    { what: `mosquitto on port ${port}`, timeoutMs: 10_000 },
-  );
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 describe("the simulator's MQTT client ids", () => {
   const cleanup: (() => Promise<unknown> | void)[] = [];
   afterEach(async () => {
@@ -459,7 +425,9 @@ describe("the simulator's MQTT client ids", () => {
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     // Only a pattern lets a device write, and only to topics of its client id (%c): a connection with any other client id publishes nothing.
     await writeMosquittoAuth(dir, creds, watcher, 'client-id');
-    const broker = await startMosquitto(['allow_anonymous false', `password_file ${path.join(dir, 'passwd')}`, `acl_file ${path.join(dir, 'acl')}`]);
+    const broker = await startPrivateBroker({
+      settings: ['allow_anonymous false', `password_file ${path.join(dir, 'passwd')}`, `acl_file ${path.join(dir, 'acl')}`],
+    });
     cleanup.push(() => broker.stop());
     const sub = await listen(broker.url, new Set(devices.map((d) => d.tenant)), watcher);
     cleanup.push(() => sub.client.endAsync());

@@ -17,15 +17,18 @@ export interface PrivateBroker {
   stop(): Promise<void>;
 }
 
-export async function startPrivateBroker(): Promise<PrivateBroker> {
+/**
+ * `settings` replace the default `allow_anonymous true`: e.g. a password and
+ * ACL file of a test's own, to check who may publish what.
+ */
+export async function startPrivateBroker(opts: { settings?: string[] } = {}): Promise<PrivateBroker> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-broker-'));
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
+  const settings = opts.settings ?? ['allow_anonymous true'];
   writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000', 'set_tcp_nodelay true', 'user root', ''].join(
-      '\n',
-    ),
+    [`listener ${port} 127.0.0.1`, ...settings, 'persistence false', 'max_queued_messages 1000000', 'set_tcp_nodelay true', 'user root', ''].join('\n'),
   );
   const child: ChildProcess = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
