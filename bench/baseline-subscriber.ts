@@ -1,7 +1,10 @@
 /**
  * The bare baseline: an mqtt.js subscriber that only parses JSON and writes
- * 5,000-line batches to InfluxDB. No validation, registry, rules or alerts.
+ * 5,000-line batches to InfluxDB. No validation, registry, rules or alerts,
+ * and every QoS 1 message acknowledged on receipt (mqtt.js's default).
  *   node --import tsx bench/baseline-subscriber.ts <mqttUrl> <influxUrl> <db>
+ * Prints READY on stdout once subscribed. Its session is clean: nothing queues
+ * for it on the broker once it has gone, so it cannot load the next run.
  */
 import mqtt from 'mqtt';
 import { ensureDatabase } from '@lifeline/core/node';
@@ -24,7 +27,7 @@ function flush(): void {
     .finally(() => inFlight--);
 }
 
-const client = await mqtt.connectAsync(url, { clientId: `bench-baseline-${process.pid}`, clean: false });
+const client = await mqtt.connectAsync(url, { clientId: `bench-baseline-${process.pid}`, clean: true });
 client.on('message', (topic, payload) => {
   const parts = topic.split('/');
   const m = JSON.parse(payload.toString()) as { ts: number; values: Record<string, number> };
@@ -35,5 +38,5 @@ client.on('message', (topic, payload) => {
 });
 setInterval(flush, 250);
 await client.subscribeAsync('lifeline/v1/+/+/telemetry', { qos: 1 });
-process.stderr.write('baseline: subscribed\n');
+process.stdout.write('READY\n');
 void inFlight;

@@ -1,248 +1,108 @@
 /**
- * Throughput and alert latency of the whole pipeline on this machine, against
- * the real Mosquitto and InfluxDB that scripts/services.sh starts.
- *   npm run bench            (or: node --import tsx bench/pipeline.ts [--devices N] [--connections N] [--messages N])
- * Prints one line per figure. Never part of the test suite.
+ * The whole pipeline on this machine — devices → Mosquitto → Lifeline →
+ * InfluxDB — against the real services scripts/services.sh starts, in a
+ * private directory on free ports. Never part of the test suite.
+ *
+ *   npm run bench [-- --part throughput,paced,crash,alerts] [flags]   (--help lists them)
+ *
+ * Parts: throughput (interleaved with the bare baseline), paced (offered
+ * rates in steps: delivered, backlog, exact loss, publish → stored p99),
+ * crash (SIGKILL + restart, and an InfluxDB outage: acknowledged vs stored),
+ * alerts (publish → Socket.IO alert latency), profile (node --cpu-prof of
+ * the platform at a paced rate; not in "all").
+ * Progress goes to stderr; figures to stdout, one `name: value` a line.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import mqtt from 'mqtt';
-import { io } from 'socket.io-client';
-import type { Alert, Registry } from '@lifeline/core';
-import { influxQuery } from '@lifeline/core/node';
+import { alertLatency } from './lib/alert-latency.js';
+import { Bench } from './lib/context.js';
+import { crash } from './lib/crash.js';
+import { parseFlags } from './lib/flags.js';
+import { BENCH_FLAGS, PARTS, type Part } from './lib/options.js';
+import { paced } from './lib/paced.js';
+import { profile } from './lib/profile.js';
+import { figure, say, sleep } from './lib/report.js';
+import { ROOT, startServices, stopServices } from './lib/services.js';
+import { throughput } from './lib/throughput.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const DEVICES = arg('devices', 10_000);
-const CONNECTIONS = arg('connections', 2000);
-const MESSAGES = arg('messages', 400_000);
-const OFFERED_RATE = arg('rate', 120_000);
-const PROBES = arg('probes', 300);
+const flags = parseFlags(BENCH_FLAGS, process.argv.slice(2), 'npm run bench -- [flags]: throughput, paced sustained rate, crash and outage, alert latency');
+const parts = new Set<Part>(
+  flags.part === 'all'
+    ? PARTS.filter((p) => p !== 'profile')
+    : flags.part.split(',').map((p) => {
+        if (!(PARTS as readonly string[]).includes(p)) {
+          say(`--part: unknown part "${p}" (${PARTS.join(', ')}, all)`);
+          process.exit(2);
+        }
+        return p as Part;
+      }),
+);
 
-const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
-const figure = (name: string, value: string | number, unit = '') => console.log(`${name}: ${value}${unit ? ` ${unit}` : ''}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function syntheticRegistry(file: string): void {
-  const reg: Registry = {
-    version: 1,
-    district: { code: '441803', name: '清新区', city: '清远市', center: [113.0, 23.73] },
-    towns: ['太和镇'],
-    tenants: [{ id: 'bench', name: '压测租户', type: 'utility' }],
-    devices: Array.from({ length: DEVICES }, (_, i) => ({
-      id: `b-${i}`,
-      tenant: 'bench',
-      kind: 'gas' as const,
-      name: `压测燃气探测器 ${i}`,
-      town: '太和镇',
-      lon: 113 + (i % 100) / 1000,
-      lat: 23.7 + Math.floor(i / 100) / 1000,
-      intervalS: 3600,
-    })),
+/** Which platform is measured: the commit, how many files differ from it, and when its dist was built. */
+function platformState(root: string): string {
+  const git = (...a: string[]) => {
+    try {
+      return execFileSync('git', ['-C', root, ...a], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
+    } catch {
+      return '';
+    }
   };
-  writeFileSync(file, JSON.stringify(reg));
+  const built = ['core/dist/node.js', 'ingest/dist/ingest.js', 'server/dist/platform.js']
+    .map((f) => {
+      try {
+        return statSync(path.join(root, f)).mtime.getTime();
+      } catch {
+        return 0;
+      }
+    })
+    .reduce((a, b) => Math.max(a, b), 0);
+  const head = git('rev-parse', '--short', 'HEAD') || 'no git';
+  const dirty = git('status', '--porcelain').split('\n').filter(Boolean).length;
+  return `${path.join(root, 'server/dist/main.js')}, commit ${head}${dirty ? ` + ${dirty} uncommitted files` : ''}, dist built ${built ? new Date(built).toISOString() : '?'}`;
 }
 
-function node(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const c = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  c.stderr?.on('data', (b: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(b));
-  return c;
-}
-
-interface Load {
-  /** Resolves when every connection is open and publishing begins. */
-  ready: Promise<void>;
-  done: Promise<{ publishRate: number }>;
-}
-
-function load(mqttUrl: string, registry: string, rate: number, total: number): Load {
-  const c = node('bench/load-generator.ts', [mqttUrl, registry, String(CONNECTIONS), String(rate), String(total)]);
-  children.push(c);
-  let out = '';
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((r) => (onReady = r));
-  c.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-    if (out.includes('READY')) onReady();
-  });
-  const done = new Promise<{ publishRate: number }>((resolve, reject) =>
-    c.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'));
-    }),
-  );
-  return { ready, done };
-}
-
-async function countStored(influxUrl: string, db: string): Promise<number> {
-  const s = await influxQuery({ url: influxUrl, db }, 'SELECT count("ch4") FROM "telemetry"').catch(() => []);
-  return Number(s[0]?.values[0]?.[1] ?? 0);
-}
-
-/** Publishes `total` messages as fast as offered and times publish start → all stored. */
-async function throughput(label: string, mqttUrl: string, influxUrl: string, db: string, registry: string): Promise<number> {
-  const before = await countStored(influxUrl, db);
-  const loading = load(mqttUrl, registry, OFFERED_RATE, MESSAGES);
-  await loading.ready;
-  const t0 = Date.now();
-  let stored = before;
-  let lastPrint = 0;
-  let lastChange = Date.now();
-  for (;;) {
-    await sleep(250);
-    const n = await countStored(influxUrl, db);
-    if (n !== stored) lastChange = Date.now();
-    stored = n;
-    if (Date.now() - lastPrint > 2000) {
-      say(`${label}: ${stored - before}/${MESSAGES} stored after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      lastPrint = Date.now();
-    }
-    if (stored - before >= MESSAGES) break;
-    if (Date.now() - lastChange > 15_000) {
-      say(`${label}: stalled at ${stored - before}/${MESSAGES}; counting what arrived`);
-      break;
-    }
-  }
-  const { publishRate } = await loading.done;
-  const elapsed = (lastChange - t0) / 1000;
-  say(`${label}: publisher offered ${publishRate}/s`);
-  return Math.round((stored - before) / elapsed);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const children: ChildProcess[] = [];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-'));
-const services = path.join(ROOT, 'scripts/services.sh');
-try {
-  const [mqttPort, influxPort, httpPort, pgPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  say(`starting Mosquitto :${mqttPort}, InfluxDB :${influxPort} and PostgreSQL :${pgPort} in ${dir}`);
-  const started = execFileSync(
-    'bash',
-    [services, 'start', '--dir', dir, '--mqtt-port', String(mqttPort), '--influx-port', String(influxPort), '--pg-port', String(pgPort)],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  ).toString();
-  const databaseUrl = /^DATABASE_URL=(.*)$/m.exec(started)?.[1];
-  if (!databaseUrl) throw new Error('services.sh printed no DATABASE_URL');
-  const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const influxUrl = `http://127.0.0.1:${influxPort}`;
-  const registry = path.join(dir, 'registry.json');
-  syntheticRegistry(registry);
-  say(`${DEVICES} devices over ${CONNECTIONS} connections, ${MESSAGES} messages per run, offered at up to ${OFFERED_RATE}/s`);
-
-  // The bare baseline.
-  const base = node('bench/baseline-subscriber.ts', [mqttUrl, influxUrl, 'bench_baseline']);
-  children.push(base);
-  await sleep(1500);
-  const baseline = await throughput('baseline', mqttUrl, influxUrl, 'bench_baseline', registry);
-  base.kill('SIGTERM');
-
-  // Lifeline, as `npm start` runs it.
-  const platform = spawn(process.execPath, ['server/dist/main.js'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(httpPort),
-      HOST: '127.0.0.1',
-      MQTT_URL: mqttUrl,
-      INFLUX_URL: influxUrl,
-      INFLUX_DB: 'bench_lifeline',
-      REGISTRY_PATH: registry,
-      LOG_LEVEL: 'warn',
-      MQTT_CLIENT_ID: 'bench-ingest',
-      DATABASE_URL: databaseUrl,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(platform);
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  for (let i = 0; i < 100; i++) {
-    if (
-      (await fetch(`${httpUrl}/api/health`)
-        .then((r) => r.status)
-        .catch(() => 0)) === 200
-    )
-      break;
-    await sleep(200);
+const started = Date.now();
+let bench: Bench | null = null;
+let cleaned = false;
+/** Kills what the bench started and stops its services: at the end, on an error, and on Ctrl-C or SIGTERM. */
+function cleanUp(): void {
+  if (cleaned) return;
+  cleaned = true;
+  bench?.cleanup();
+  try {
+    stopServices(dir);
+  } catch (err) {
+    say(`could not stop the services in ${dir}: ${(err as Error).message}`);
   }
-  const sustained = await throughput('lifeline', mqttUrl, influxUrl, 'bench_lifeline', registry);
-
-  // Alert latency at half the sustained rate: background load plus one device at a time going red, seen by a logged-in duty officer.
-  const password = 'bench-duty-password';
-  execFileSync(process.execPath, ['server/dist/cli/users.js', 'add', 'bench-duty', '--role', 'duty'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, REGISTRY_PATH: registry },
-    input: `${password}\n`,
-    stdio: ['pipe', 'ignore', 'inherit'],
-  });
-  const login = await fetch(`${httpUrl}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'bench-duty', password }),
-  });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const socket = io(httpUrl, { transports: ['websocket'], extraHeaders: { cookie } });
-  await new Promise<void>((r) => socket.once('connect', () => r()));
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  socket.on('alert', (a: Alert) => {
-    const t = sentAt.get(a.device);
-    if (t !== undefined && a.state === 'raised' && a.count === 1) {
-      latencies.push(Date.now() - t);
-      sentAt.delete(a.device);
-    }
-  });
-  const half = Math.max(1000, Math.round(sustained / 2));
-  const probeGapMs = 50;
-  const background = load(mqttUrl, registry, half, Math.round((half * (PROBES * probeGapMs + 3000)) / 1000));
-  const prober = await mqtt.connectAsync(mqttUrl, { clientId: 'bench-prober' });
-  await background.ready;
-  await sleep(1500);
-  say(`latency: ${PROBES} red readings under ${half}/s background load`);
-  const devices = (JSON.parse(readFileSync(registry, 'utf8')) as Registry).devices;
-  for (let i = 0; i < PROBES; i++) {
-    const d = devices[devices.length - 1 - i]!;
-    sentAt.set(d.id, Date.now());
-    prober.publish(`lifeline/v1/${d.tenant}/${d.id}/telemetry`, JSON.stringify({ values: { ch4: 60 } }), { qos: 1 });
-    await sleep(probeGapMs);
-  }
-  await background.done;
-  await sleep(2000);
-  await prober.endAsync();
-  socket.close();
-  const rss = readFileSync(`/proc/${platform.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1];
-  latencies.sort((a, b) => a - b);
-
-  figure('lifeline.sustained_msgs_per_s', sustained);
-  figure('baseline.bare_batched_msgs_per_s', baseline);
-  figure('lifeline.ratio_to_baseline', (sustained / baseline).toFixed(2));
-  figure('alert_latency.load_msgs_per_s', half);
-  figure('alert_latency.samples', `${latencies.length}/${PROBES}`);
-  figure('alert_latency.p50_ms', percentile(latencies, 50));
-  figure('alert_latency.p99_ms', percentile(latencies, 99));
-  figure('lifeline.peak_rss_mb', rss ? Math.round(Number(rss) / 1024) : 'n/a');
-  figure('setup', `${DEVICES} devices, ${CONNECTIONS} connections, ${MESSAGES} msgs per run, ${os.cpus().length} cores`);
-} finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  await sleep(1000);
-  execFileSync('bash', [services, 'stop', '--dir', dir], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    say(`${sig}: stopping what the bench started`);
+    cleanUp();
+    process.exit(130);
+  });
+}
+try {
+  say(`starting Mosquitto, InfluxDB and PostgreSQL in ${dir}`);
+  const services = await startServices(dir);
+  bench = new Bench(services, flags, dir);
+  figure('bench.started', new Date(started).toISOString());
+  figure('bench.machine', `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GB, node ${process.version}`);
+  figure('bench.platform', platformState(flags.platformRoot ? path.resolve(flags.platformRoot) : ROOT));
+  let sustained: number | null = null;
+  if (parts.has('throughput')) await throughput(bench);
+  if (parts.has('paced')) sustained = await paced(bench);
+  if (parts.has('crash')) await crash(bench);
+  if (parts.has('alerts')) await alertLatency(bench, flags.alertRate || (sustained ? Math.round(sustained / 2) : 10_000));
+  if (parts.has('profile')) await profile(bench);
+  figure('bench.minutes', ((Date.now() - started) / 60_000).toFixed(1));
+} finally {
+  await sleep(200);
+  cleanUp();
 }
