@@ -28,22 +28,45 @@ export const PERMISSIONS = [
   'audit:read',
   'users:manage',
   'credentials:manage',
+  /** The hazard register (隐患清单): reading it (an enterprise its own tenant's only). */
+  'hazards:read',
+  /** Entering a hazard found by inspection or reported by the public (or from an alert, when resolving it). */
+  'hazards:create',
+  /** Progress entries and reporting a hazard rectified (an enterprise on its own). */
+  'hazards:update',
+  /** 销号 or rejecting back: a government reviewer only, never an enterprise. */
+  'hazards:signoff',
+  /** Duty shifts (值班交接班): who is on duty, the handovers. */
+  'shifts:read',
+  /** Starting a shift, handing over, accepting a handover. */
+  'shifts:take',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const STAFF_READ: Permission[] = ['devices:read', 'alerts:read', 'silences:read'];
-const DUTY: Permission[] = [...STAFF_READ, 'alerts:acknowledge', 'alerts:dispatch', 'alerts:resolve', 'silences:device', 'notifications:read'];
+const STAFF_READ: Permission[] = ['devices:read', 'alerts:read', 'silences:read', 'hazards:read'];
+const DUTY: Permission[] = [
+  ...STAFF_READ,
+  'alerts:acknowledge',
+  'alerts:dispatch',
+  'alerts:resolve',
+  'silences:device',
+  'notifications:read',
+  'hazards:create',
+  'hazards:update',
+  'shifts:read',
+  'shifts:take',
+];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),
   /** 带班领导: a duty officer's work, plus sign-off, silences of any scope, the audit log and the duty room's users. */
-  supervisor: new Set<Permission>([...DUTY, 'alerts:close', 'silences:any', 'audit:read', 'users:manage']),
+  supervisor: new Set<Permission>([...DUTY, 'alerts:close', 'silences:any', 'audit:read', 'users:manage', 'hazards:signoff']),
   /** 值班员. */
   duty: new Set(DUTY),
-  /** Its own tenant only: acknowledges and reports rectification (处置完成) of its alerts, never signs off. */
-  enterprise: new Set<Permission>([...STAFF_READ, 'alerts:acknowledge', 'alerts:resolve', 'silences:device']),
+  /** Its own tenant only: acknowledges and reports rectification (处置完成) of its alerts and hazards, never signs off. */
+  enterprise: new Set<Permission>([...STAFF_READ, 'alerts:acknowledge', 'alerts:resolve', 'silences:device', 'hazards:update']),
   /** Read-only, the audit log included. */
-  auditor: new Set<Permission>([...STAFF_READ, 'notifications:read', 'audit:read']),
+  auditor: new Set<Permission>([...STAFF_READ, 'notifications:read', 'audit:read', 'shifts:read']),
 };
 
 export function can(role: Role, permission: Permission): boolean {

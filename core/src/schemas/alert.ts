@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { validator } from '../validate.js';
 import { DeviceKindSchema, LevelSchema } from './device.js';
 import { EVENT_TYPES } from './event.js';
+import { DispositionSchema } from '../disposition.js';
 
 export const ALERT_STATES = ['raised', 'acknowledged', 'dispatched', 'resolved', 'closed'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
@@ -76,6 +77,12 @@ export const Alert = Type.Object({
   closedAt: Type.Optional(Ms),
   closedBy: Type.Optional(Type.String()),
   note: Type.Optional(Type.String()),
+  /** 研判: the first judgement, recorded at acknowledge (alerts logged before it have none). */
+  judgement: Type.Optional(DispositionSchema),
+  /** How the alert ended, recorded at resolve beside the note; none when the system resolved a cleared condition, or before it existed. */
+  disposition: Type.Optional(DispositionSchema),
+  /** The hazard a `real` alert opened when it was resolved. */
+  hazard: Type.Optional(Type.String()),
   /** How many times the alert escalated, and when last. */
   escalations: Type.Optional(Type.Integer({ minimum: 0 })),
   escalatedAt: Type.Optional(Ms),
