@@ -12,6 +12,8 @@ export * from './schemas/alert.js';
 export * from './alert-machine.js';
 export * from './alert-legacy.js';
 export * from './schemas/api.js';
+export * from './schemas/stats.js';
+export * from './schemas/report.js';
 export * from './schemas/signal.js';
 export * from './socket-events.js';
 export * from './rules/index.js';

@@ -46,6 +46,9 @@ import { ingestUsername } from './auth/accounts.js';
 import { DeviceViews } from './device-views.js';
 import { HistoryReader } from './history.js';
 import { SocketHub } from './socket-hub.js';
+import { alertStatLine } from './stats/alert-stat-line.js';
+import { computeStats } from './stats/stats-query.js';
+import { statsRouter } from './api/stats-routes.js';
 
 const log = logger('platform');
 
@@ -82,7 +85,7 @@ const TIMELINE_WAIT_MS = 2_000;
  * replayed to InfluxDB at start-up: the alert log's before the alerts are
  * rebuilt from it, ingest's before the broker is connected.
  */
-export async function startPlatform(overrides: Partial<Config> = {}): Promise<Platform> {
+export async function startPlatform(overrides: Partial<Config> = {}, clock: PlatformClock = {}): Promise<Platform> {
   const config = loadConfig(undefined, overrides);
   setLogLevel(config.logLevel);
   if (!config.databaseUrl) {
@@ -114,14 +117,20 @@ export async function startPlatform(overrides: Partial<Config> = {}): Promise<Pl
     throw err;
   }
   try {
-    return await startStages({ config, registry, store, influx, lines, alertLines });
+    return await startStages({ config, registry, store, influx, lines, alertLines, now: clock.now ?? Date.now });
   } catch (err) {
     await Promise.all([lines.close(0), alertLines.close(0)]);
     throw err;
   }
 }
 
+/** The clock of the alert lifecycle (raised, acknowledged, resolved times; the alert log's): tests set it rather than sleep. */
+export interface PlatformClock {
+  now?: () => number;
+}
+
 interface Foundations {
+  now: () => number;
   config: Config;
   registry: LoadedRegistry;
   store: Store;
@@ -133,7 +142,7 @@ interface Foundations {
 }
 
 /** Everything after the spools are open; a failure here closes them (so their lock is let go). */
-async function startStages({ config, registry, store, influx, lines, alertLines }: Foundations): Promise<Platform> {
+async function startStages({ config, registry, store, influx, lines, alertLines, now }: Foundations): Promise<Platform> {
   const writer = lines.writer;
   // What the last run left: written before anything reads InfluxDB back.
   alertLines.start();
@@ -155,10 +164,13 @@ async function startStages({ config, registry, store, influx, lines, alertLines 
   const lookup = (id: string) => registry.byId.get(id);
   // Each listener isolated: a failing one never keeps the others from the change.
   const listeners: ((c: AlertChange) => void)[] = [(c) => hub?.alertChanged(c), (c) => notifier.onAlertChange(c)];
-  const alertLog = new InfluxAlertLog(alertLines);
+  // A resolved alert's statistics point rides in the same spool record as its log entry.
+  const statLookups = { device: lookup, tenant: (id: string) => registry.tenantsById.get(id) };
+  const alertLog = new InfluxAlertLog(alertLines, (e, ts) => (e.action === 'resolved' ? alertStatLine(e.alert, ts, statLookups) : null), now);
   const alerts = new AlertManager({
     lookup,
     log: alertLog,
+    now,
     escalation: { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes },
     silences,
     onChange: (c) => {
@@ -298,6 +310,12 @@ async function startStages({ config, registry, store, influx, lines, alertLines 
       auditLog: store.audit,
     }),
   );
+  const escalationLimits = { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes };
+  const stats = async (q: Parameters<typeof computeStats>[1]) => {
+    await alertLog.written(TIMELINE_WAIT_MS);
+    return computeStats({ influx, registry, openAlerts: () => alerts.list({ state: 'open', limit: 5000 }), limits: escalationLimits, now }, q);
+  };
+  app.use('/api', statsRouter({ stats, now }));
   app.use('/api', (req) => {
     throw new HttpError(404, `no such API route: ${req.method} ${req.originalUrl.split('?')[0]}`);
   });

@@ -49,20 +49,25 @@ export interface TestPlatformOptions {
   enterpriseTenant?: string;
   /** An existing database (a restart test's second platform). */
   databaseUrl?: string;
+  /** The alert lifecycle's clock (see PlatformClock): a test sets times rather than sleeping. */
+  now?: () => number;
 }
 
 export async function startTestPlatform(overrides: Partial<Config>, opts: TestPlatformOptions = {}): Promise<TestPlatform> {
   const db = opts.databaseUrl ? null : await createTestDatabase(inject('pgUrl'), 'platform');
   const databaseUrl = opts.databaseUrl ?? db!.url;
-  const platform = await startPlatform({
-    port: 0,
-    host: '127.0.0.1',
-    mqttClientId: uniqueName('ingest'),
-    dataDir: tempDataDir(),
-    logLevel: 'warn',
-    ...overrides,
-    databaseUrl,
-  });
+  const platform = await startPlatform(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      mqttClientId: uniqueName('ingest'),
+      dataDir: tempDataDir(),
+      logLevel: 'warn',
+      ...overrides,
+      databaseUrl,
+    },
+    { now: opts.now },
+  );
   await seedAccounts(platform, opts.enterpriseTenant ?? DEFAULT_ENTERPRISE_TENANT);
   const url = platform.httpUrl;
   return {

@@ -49,6 +49,8 @@ export const Device = Type.Object(
     /** Expected seconds between messages; the kind's default otherwise. */
     intervalS: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     thresholds: Type.Optional(Type.Record(Type.String(), ThresholdOverride)),
+    /** The device model (型号), for false-alarm rates per model; the kind stands in when it is not registered. */
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^,=\\s]+$' })),
   },
   { additionalProperties: false },
 );

@@ -30,10 +30,15 @@ export interface AlertLog {
 export class InfluxAlertLog implements AlertLog {
   private lastTs = 0;
 
-  constructor(private readonly sink: SpooledWriter) {}
+  /** `extra`: lines to keep with an entry, in the same spool record (the statistics' `alert_stat` point of a resolved alert). */
+  constructor(
+    private readonly sink: SpooledWriter,
+    private readonly extra?: (entry: AlertLogEntry, ts: number) => string | null,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   append({ alert, action, actor, note }: AlertLogEntry): void {
-    const ts = (this.lastTs = Math.max(Date.now(), this.lastTs + 1));
+    const ts = (this.lastTs = Math.max(this.now(), this.lastTs + 1));
     const line = toLine(
       'alert_event',
       { tenant: alert.tenant, device: alert.device, kind: alert.kind, town: alert.town, rule: alert.rule, level: alert.level, action },
@@ -48,12 +53,14 @@ export class InfluxAlertLog implements AlertLog {
       },
       ts,
     );
+    const more = this.extra?.({ alert, action, actor, note }, ts);
+    const lines = more ? [line, more] : [line];
     try {
-      this.sink.append([line]);
+      this.sink.append(lines);
     } catch (err) {
       // An alert is never held back for the disk: it goes to InfluxDB from memory, and says so.
       log.error({ err: (err as Error).message, alert: alert.id, action }, 'alert change not in the spool (full or failing): written from memory only');
-      this.sink.writer.write(line);
+      for (const l of lines) this.sink.writer.write(l);
     }
     // Lifecycle changes are worth a request of their own; updates ride the interval.
     if (action !== 'updated') this.sink.writer.flush();

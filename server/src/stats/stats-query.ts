@@ -1,0 +1,299 @@
+import {
+  isOpen,
+  LEVELS,
+  type Alert,
+  type DurationStat,
+  type FalseAlarmRow,
+  type OfflineDeviceRow,
+  type StatsAnswer,
+  type StatsQuery,
+  type StatsRankRow,
+} from '@lifeline/core';
+import { influxQuery, influxString, type InfluxSeries, type InfluxTarget, type LoadedRegistry } from '@lifeline/core/node';
+import type { EscalationLimits } from '../alerts/escalation.js';
+import { ALERT_STAT, NONE } from './alert-stat-line.js';
+
+/** The offline rule's id (every kind's offline rule has it). */
+export const OFFLINE_RULE_ID = 'offline';
+/** An offline alert still counts for a period when it was resolved up to this long after the period ended. */
+const OFFLINE_LOOKAHEAD_MS = 30 * 86_400_000;
+/** Devices listed as most often offline. */
+export const MOST_OFFLINE_ROWS = 10;
+const MIN = 60_000;
+
+export interface StatsDeps {
+  influx: InfluxTarget;
+  registry: LoadedRegistry;
+  /** The alerts open now (the alert manager's, rebuilt from the log at start-up). */
+  openAlerts: () => Alert[];
+  limits: EscalationLimits;
+  now?: () => number;
+}
+
+/** A validated query with its period settled. */
+export type StatsPeriodQuery = StatsQuery & { from: number; to: number };
+
+const esc = (s: string) => s.replace(/[\\/.^$|?*+()[\]{}-]/g, '\\$&');
+
+interface Where {
+  /** InfluxQL conditions, or null when the scope is empty (an industry no tenant has). */
+  stat: string | null;
+  event: string | null;
+  /** Scope of the online rate: place and owner only (rule and level do not apply to a device). */
+  offline: string | null;
+}
+
+/**
+ * The tag conditions of a query. `alert_stat` carries the industry as a tag;
+ * `alert_event` does not, so there an industry is the set of its tenants.
+ */
+function whereOf(q: StatsPeriodQuery, reg: LoadedRegistry): Where {
+  const place: string[] = [];
+  if (q.town) place.push(`"town" = ${influxString(q.town)}`);
+  if (q.tenant) place.push(`"tenant" = ${influxString(q.tenant)}`);
+  if (q.kind) place.push(`"kind" = ${influxString(q.kind)}`);
+  const alertOnly: string[] = [];
+  if (q.rule) alertOnly.push(`"rule" = ${influxString(q.rule)}`);
+  if (q.level) alertOnly.push(`"level" = ${influxString(q.level)}`);
+  let eventIndustry: string[] = [];
+  let statIndustry: string[] = [];
+  let empty = false;
+  if (q.industry) {
+    statIndustry = [`"industry" = ${influxString(q.industry)}`];
+    const tenants = reg.tenants.filter((t) => (t.industry || NONE) === q.industry).map((t) => esc(t.id));
+    if (tenants.length === 0) empty = true;
+    else eventIndustry = [`"tenant" =~ /^(${tenants.join('|')})$/`];
+  }
+  // Each a suffix of `WHERE <period>`: '' for no condition.
+  const and = (xs: string[]) => (empty ? null : xs.map((x) => ` AND ${x}`).join(''));
+  return {
+    stat: and([...place, ...alertOnly, ...statIndustry]),
+    event: and([...place, ...alertOnly, ...eventIndustry]),
+    offline: and([...place, ...statIndustry]),
+  };
+}
+
+const period = (from: number, to: number) => `time >= ${from}ms AND time < ${to}ms`;
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Each row of each series as a record of its columns, with the series' tags. */
+function rows(series: InfluxSeries[]): { tags: Record<string, string>; row: Record<string, unknown> }[] {
+  const out: { tags: Record<string, string>; row: Record<string, unknown> }[] = [];
+  for (const s of series) {
+    for (const v of s.values) {
+      const row: Record<string, unknown> = {};
+      s.columns.forEach((c, i) => (row[c] = v[i]));
+      out.push({ tags: s.tags ?? {}, row });
+    }
+  }
+  return out;
+}
+
+const DURATIONS = `count("n") AS n, count("ack_s") AS na, median("ack_s") AS ma, percentile("ack_s", 90) AS pa, count("res_s") AS nr, median("res_s") AS mr, percentile("res_s", 90) AS pr, sum("escd") AS esc`;
+
+interface Resolved {
+  n: number;
+  mtta: DurationStat;
+  mttr: DurationStat;
+  escalated: number;
+}
+
+function resolvedOf(row: Record<string, unknown>): Resolved {
+  return {
+    n: num(row.n),
+    mtta: { n: num(row.na), medianS: numOrNull(row.ma), p90S: numOrNull(row.pa) },
+    mttr: { n: num(row.nr), medianS: numOrNull(row.mr), p90S: numOrNull(row.pr) },
+    escalated: num(row.esc),
+  };
+}
+
+const noDuration = (): DurationStat => ({ n: 0, medianS: null, p90S: null });
+
+/**
+ * Statistics of a period from InfluxDB: `alert_event` for what was raised,
+ * `alert_stat` (one point per resolved alert) for dispositions, MTTA, MTTR,
+ * escalations and offline time, and the alert manager for what is open now.
+ * Medians and percentiles are InfluxDB's own (MEDIAN; PERCENTILE nearest rank).
+ */
+export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<StatsAnswer> {
+  const now = (d.now ?? Date.now)();
+  const t0 = performance.now();
+  const w = whereOf(q, d.registry);
+  const p = period(q.from, q.to);
+  const run = (where: string | null, sql: (where: string) => string) => (where === null ? Promise.resolve([]) : influxQuery(d.influx, sql(where)));
+  const [raised, total, byTown, byIndustry, byRule, offline] = await Promise.all([
+    run(w.event, (x) => `SELECT count("count") AS n FROM "alert_event" WHERE "action" = 'raised' AND ${p}${x} GROUP BY "town", "tenant", "level"`),
+    run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x}`),
+    run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "town"`),
+    run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "industry"`),
+    run(w.stat, (x) => `SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "rule", "model", "disposition", "by"`),
+    run(
+      w.offline,
+      (x) =>
+        `SELECT "device", "dur_s", "raised" FROM "${ALERT_STAT}" WHERE "rule" = '${OFFLINE_RULE_ID}' AND "raised" < ${q.to} AND ${period(q.from, q.to + OFFLINE_LOOKAHEAD_MS)}${x}`,
+    ),
+  ]);
+  const queryMs = performance.now() - t0;
+
+  const industryOf = (tenant: string) => d.registry.tenantsById.get(tenant)?.industry || NONE;
+  const towns = new Map<string, StatsRankRow>();
+  const industries = new Map<string, StatsRankRow>();
+  const rankRow = (m: Map<string, StatsRankRow>, key: string) => {
+    let r = m.get(key);
+    if (!r) m.set(key, (r = { key, raised: 0, resolved: 0, mtta: noDuration(), mttr: noDuration(), escalated: 0 }));
+    return r;
+  };
+
+  const byLevel: Record<string, number> = Object.fromEntries(LEVELS.map((l) => [l, 0]));
+  let raisedTotal = 0;
+  for (const { tags, row } of rows(raised)) {
+    const n = num(row.n);
+    raisedTotal += n;
+    if (tags.level) byLevel[tags.level] = (byLevel[tags.level] ?? 0) + n;
+    rankRow(towns, tags.town ?? NONE).raised += n;
+    rankRow(industries, industryOf(tags.tenant ?? '')).raised += n;
+  }
+
+  const all = rows(total)[0]?.row;
+  const sum = all ? resolvedOf(all) : { n: 0, mtta: noDuration(), mttr: noDuration(), escalated: 0 };
+  const fill = (series: InfluxSeries[], tag: string, m: Map<string, StatsRankRow>) => {
+    for (const { tags, row } of rows(series)) {
+      const r = rankRow(m, tags[tag] ?? NONE);
+      const v = resolvedOf(row);
+      Object.assign(r, { resolved: v.n, mtta: v.mtta, mttr: v.mttr, escalated: r.escalated + v.escalated });
+    }
+  };
+  fill(byTown, 'town', towns);
+  fill(byIndustry, 'industry', industries);
+
+  const byDisposition: Record<string, number> = {};
+  let bySystem = 0;
+  const fa = { rule: new Map<string, FalseAlarmRow>(), model: new Map<string, FalseAlarmRow>() };
+  const faRow = (m: Map<string, FalseAlarmRow>, key: string) => {
+    let r = m.get(key);
+    if (!r) m.set(key, (r = { key, judged: 0, falseAlarms: 0, rate: null }));
+    return r;
+  };
+  for (const { tags, row } of rows(byRule)) {
+    const n = num(row.n);
+    const disp = tags.disposition ?? NONE;
+    byDisposition[disp] = (byDisposition[disp] ?? 0) + n;
+    if (tags.by === 'system') bySystem += n;
+    if (disp === NONE) continue;
+    for (const r of [faRow(fa.rule, tags.rule ?? NONE), faRow(fa.model, tags.model ?? NONE)]) {
+      r.judged += n;
+      if (disp === 'false_alarm') r.falseAlarms += n;
+    }
+  }
+  const faList = (m: Map<string, FalseAlarmRow>) =>
+    [...m.values()]
+      .map((r) => ({ ...r, rate: r.judged ? r.falseAlarms / r.judged : null }))
+      .sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0) || b.judged - a.judged || a.key.localeCompare(b.key));
+
+  // What is open now comes from the alert manager, filtered like the queries.
+  const inScope = (a: Alert) =>
+    a.raisedAt >= q.from &&
+    a.raisedAt < q.to &&
+    (!q.town || a.town === q.town) &&
+    (!q.tenant || a.tenant === q.tenant) &&
+    (!q.kind || a.kind === q.kind) &&
+    (!q.industry || industryOf(a.tenant) === q.industry);
+  const open = d.openAlerts().filter((a) => isOpen(a.state));
+  let openCount = 0;
+  let overdue = 0;
+  let escalatedOpen = 0;
+  for (const a of open) {
+    if (!inScope(a) || (q.rule && a.rule !== q.rule) || (q.level && a.level !== q.level)) continue;
+    openCount++;
+    if ((a.escalations ?? 0) > 0) {
+      escalatedOpen++;
+      rankRow(towns, a.town).escalated++;
+      rankRow(industries, industryOf(a.tenant)).escalated++;
+    }
+    if (isOverdue(a, now, d.limits)) overdue++;
+  }
+
+  const online = onlineOf(d, q, now, rows(offline), open);
+  const slowest = (a: StatsRankRow, b: StatsRankRow) =>
+    (b.mttr.medianS ?? -1) - (a.mttr.medianS ?? -1) || (b.mtta.medianS ?? -1) - (a.mtta.medianS ?? -1) || b.raised - a.raised || a.key.localeCompare(b.key);
+  return {
+    from: q.from,
+    to: q.to,
+    generatedAt: now,
+    raised: { total: raisedTotal, byLevel },
+    resolved: { total: sum.n, bySystem, byDisposition },
+    mtta: sum.mtta,
+    mttr: sum.mttr,
+    escalated: sum.escalated + escalatedOpen,
+    overdue,
+    open: openCount,
+    falseAlarms: { byRule: faList(fa.rule), byModel: faList(fa.model) },
+    online,
+    towns: [...towns.values()].sort(slowest),
+    industries: [...industries.values()].sort(slowest),
+    queryMs: Math.round(queryMs * 10) / 10,
+  };
+}
+
+/** Open past its deadline: unacknowledged past its level's limit since raised, or dispatched past the dispatch limit. */
+export function isOverdue(a: Alert, now: number, limits: EscalationLimits): boolean {
+  if (a.state === 'raised') return now - a.raisedAt > limits.minutes[a.level] * MIN;
+  if (a.state === 'dispatched') return now - (a.dispatchedAt ?? a.raisedAt) > limits.dispatchOverdueMinutes * MIN;
+  return false;
+}
+
+/**
+ * 在线率: 1 − offline device-seconds / (devices in scope × seconds of the
+ * period so far). Offline time is the offline alerts' (raised → resolved, or
+ * now while open), clipped to the period.
+ */
+function onlineOf(d: StatsDeps, q: StatsPeriodQuery, now: number, resolvedOffline: { row: Record<string, unknown> }[], open: Alert[]): StatsAnswer['online'] {
+  const end = Math.min(q.to, now);
+  const spanS = Math.max(0, (end - q.from) / 1000);
+  let devices = 0;
+  for (const dev of d.registry.byId.values()) {
+    if (q.town && dev.town !== q.town) continue;
+    if (q.tenant && dev.tenant !== q.tenant) continue;
+    if (q.kind && dev.kind !== q.kind) continue;
+    if (q.industry && (d.registry.tenantsById.get(dev.tenant)?.industry || NONE) !== q.industry) continue;
+    devices++;
+  }
+  const per = new Map<string, { times: number; offlineS: number }>();
+  let offlineS = 0;
+  const add = (device: string, raisedAt: number, endAt: number) => {
+    const s = Math.max(0, (Math.min(endAt, end) - Math.max(raisedAt, q.from)) / 1000);
+    offlineS += s;
+    const r = per.get(device) ?? { times: 0, offlineS: 0 };
+    r.times++;
+    r.offlineS += s;
+    per.set(device, r);
+  };
+  for (const { row } of resolvedOffline) {
+    const raisedAt = num(row.raised);
+    add(String(row.device), raisedAt, raisedAt + num(row.dur_s) * 1000);
+  }
+  for (const a of open) {
+    if (a.rule !== OFFLINE_RULE_ID || a.raisedAt >= end) continue;
+    const dev = d.registry.byId.get(a.device);
+    if (!dev) continue;
+    if ((q.town && dev.town !== q.town) || (q.tenant && dev.tenant !== q.tenant) || (q.kind && dev.kind !== q.kind)) continue;
+    if (q.industry && (d.registry.tenantsById.get(dev.tenant)?.industry || NONE) !== q.industry) continue;
+    add(a.device, a.raisedAt, now);
+  }
+  const mostOffline: OfflineDeviceRow[] = [...per.entries()]
+    .sort((a, b) => b[1].times - a[1].times || b[1].offlineS - a[1].offlineS || a[0].localeCompare(b[0]))
+    .slice(0, MOST_OFFLINE_ROWS)
+    .map(([device, r]) => {
+      const dev = d.registry.byId.get(device);
+      return { device, name: dev?.name ?? device, town: dev?.town ?? '', times: r.times, offlineS: Math.round(r.offlineS) };
+    });
+  const capacity = devices * spanS;
+  return {
+    devices,
+    rate: capacity > 0 ? Math.max(0, Math.min(1, 1 - offlineS / capacity)) : null,
+    offlineS: Math.round(offlineS),
+    mostOffline,
+  };
+}
