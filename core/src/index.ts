@@ -11,6 +11,7 @@ export * from './disposition.js';
 export * from './schemas/alert.js';
 export * from './alert-machine.js';
 export * from './alert-legacy.js';
+export * from './deadline-queue.js';
 export * from './schemas/api.js';
 export * from './schemas/stats.js';
 export * from './schemas/report.js';

@@ -11,8 +11,12 @@ import { RuleStateFile } from './rules/state-file.js';
 
 const log = logger('ingest');
 
-/** How often rule state (durations in progress, baselines …) is written to disk. */
+/** How often what changed in the rule state (conditions, events, sites …) is appended to its log. */
 export const RULE_STATE_SAVE_MS = 5000;
+/** How often at most the whole rule state is written (the log compacted), running statistics with it. */
+export const RULE_STATE_SNAPSHOT_MS = 10 * 60_000;
+/** The log is compacted sooner once it outgrows the snapshot, or this, whichever is larger. */
+export const RULE_STATE_LOG_MIN_BYTES = 8 * 1024 * 1024;
 /** Distinct metric names one device may report, ever: each is an InfluxDB field and a key in memory. */
 export const MAX_METRICS_PER_DEVICE = 32;
 /** Longest start-up waits to learn the enterprises' baselines from InfluxDB. */
@@ -75,6 +79,7 @@ export class Ingest {
   private ruleState: RuleStateFile | null = null;
   private rulesWatcher: RulesWatcher | null = null;
   private saveTimer: NodeJS.Timeout | null = null;
+  private lastSnapshotAt = 0;
   private stopped = false;
   private lastStoreErrorLog = 0;
   private readonly spooled: SpooledWriter | null;
@@ -104,17 +109,34 @@ export class Ingest {
     if (this.saveTimer) clearInterval(this.saveTimer);
     this.saveTimer = null;
     this.saveRuleState();
+    this.ruleState?.close();
     // A spooled writer is closed by its owner, with a bound: what InfluxDB has not taken stays in the spool.
     if (!this.spooled) await (this.opts.writer as InfluxWriter).drain();
   }
 
-  /** Writes the rule state now (also done every few seconds and at stop). */
+  /** Writes the whole rule state now, compacting its log (also done every few minutes and at stop). */
   saveRuleState(): void {
     if (!this.ruleState) return;
     try {
-      this.ruleState.save(this.rules.snapshot());
+      this.ruleState.save(this.rules.snapshotForSave());
+      this.lastSnapshotAt = Date.now();
     } catch (err) {
       log.error({ err, file: this.ruleState.file }, 'cannot save rule state');
+    }
+  }
+
+  /** Appends what changed in the rule state; a snapshot instead when the log has grown or one is due. */
+  saveRuleChanges(): void {
+    const f = this.ruleState;
+    if (!f) return;
+    if (Date.now() - this.lastSnapshotAt >= RULE_STATE_SNAPSHOT_MS || f.logBytes > Math.max(RULE_STATE_LOG_MIN_BYTES, f.snapshotBytes)) {
+      return this.saveRuleState();
+    }
+    try {
+      f.append(this.rules.takeChanges());
+    } catch (err) {
+      log.error({ err, file: f.changesFile }, 'cannot append to the rule state log; writing a snapshot instead');
+      this.saveRuleState();
     }
   }
 
@@ -130,7 +152,9 @@ export class Ingest {
     if (cfg.influx) await this.learnBaselines(cfg.influx);
     this.rulesWatcher = new RulesWatcher(cfg.path, (rules) => this.rules.setRules(rules));
     this.rulesWatcher.start();
-    this.saveTimer = setInterval(() => this.saveRuleState(), RULE_STATE_SAVE_MS);
+    // A snapshot at once: the log that follows must name it.
+    this.saveRuleState();
+    this.saveTimer = setInterval(() => this.saveRuleChanges(), RULE_STATE_SAVE_MS);
     this.saveTimer.unref();
   }
 

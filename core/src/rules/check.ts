@@ -110,6 +110,11 @@ export function checkRules(raw: unknown, file = 'rules.json'): RulesFileT {
     }
     if (rule.type === 'correlation' && rule.mode === 'multi' && rule.minDevices === undefined) problems.push(`${at}: minDevices is required in mode multi`);
     if (rule.type === 'correlation' && rule.mode === 'gas_fire' && rule.level === undefined) problems.push(`${at}: level is required in mode gas_fire`);
+    if (rule.type === 'correlation' && rule.mode === 'area_offline') {
+      for (const f of ['minDevices', 'minFraction', 'minTownDevices', 'windowS', 'level'] as const) {
+        if (rule[f] === undefined) problems.push(`${at}: ${f} is required in mode area_offline`);
+      }
+    }
     if (problems.length > 20) break;
   }
   const schedules = top.schedules as { default?: unknown; byIndustry?: Record<string, unknown>; byTenant?: Record<string, unknown> } | undefined;

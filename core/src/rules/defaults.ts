@@ -139,6 +139,21 @@ export const DEFAULT_RULES: RulesFile = {
     // 同一场所多点报警：一条场所告警
     { id: 'site_multi_alarm', type: 'correlation', mode: 'multi', kinds: ['gas', 'smoke', 'fire_panel'], minDevices: 2, minLevel: 'yellow' },
     { id: 'site_gas_fire', type: 'correlation', mode: 'gas_fire', kinds: ['gas', 'smoke', 'fire_panel'], minLevel: 'yellow', level: 'red' },
+
+    // 大面积离线：一个镇或全城同时离线（停电、网络或平台 broker 故障）是一件事，不是两万条告警
+    {
+      id: 'area_offline',
+      type: 'correlation',
+      mode: 'area_offline',
+      kinds: ['gas', 'power', 'fire_panel', 'smoke', 'water_pressure', 'drainage'],
+      minLevel: 'blue',
+      minDevices: 100,
+      minFraction: 0.3,
+      minTownDevices: 20,
+      windowS: 300,
+      level: 'orange',
+      note: '5分钟内100台以上、或一个镇30%以上（至少20台）设备离线：合并为一条大面积离线告警',
+    },
   ],
   schedules: {
     default: { quietHours: [{ from: '22:00', to: '06:00' }], offWeekdays: [], offDates: ['2025-10-01', '2025-10-02', '2025-10-03'], utcOffsetH: 8 },

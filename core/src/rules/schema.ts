@@ -161,6 +161,12 @@ export const PowerBaselineRule = Type.Object(
  * One site alert instead of many: `multi` when `minDevices` detectors of a site
  * are at `minLevel` or worse together (one level above the worst of them);
  * `gas_fire` when a gas alarm and a fire or smoke event meet at one site (`level`).
+ * `area_offline` (大面积离线) is the same idea for a whole area: when at least
+ * `minDevices` devices of `kinds` go offline within `windowS`, or at least
+ * `minFraction` of a town's devices (and `minTownDevices` of them) do, one
+ * area-wide alert (site `AREA_OFFLINE_SITE`) names the count and the towns and
+ * the devices' own offline alerts are folded into it; it clears once fewer
+ * than half those numbers are still offline.
  */
 export const CorrelationRule = Type.Object(
   {
@@ -168,14 +174,23 @@ export const CorrelationRule = Type.Object(
     type: Type.Literal('correlation'),
     enabled: Type.Optional(Type.Boolean()),
     note: Type.Optional(Type.String({ maxLength: 200 })),
-    mode: Type.Union([Type.Literal('multi'), Type.Literal('gas_fire')]),
+    mode: Type.Union([Type.Literal('multi'), Type.Literal('gas_fire'), Type.Literal('area_offline')]),
     kinds: Type.Array(DeviceKindSchema, { minItems: 1 }),
-    minDevices: Type.Optional(Type.Integer({ minimum: 2, maximum: 100 })),
+    minDevices: Type.Optional(Type.Integer({ minimum: 2, maximum: 1_000_000 })),
     minLevel: LevelSchema,
     level: Type.Optional(LevelSchema),
+    /** area_offline: the share of a town's devices, 0–1. */
+    minFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    /** area_offline: the fewest devices of one town that count as that town going offline. */
+    minTownDevices: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** area_offline: how close together (seconds) the devices must go offline. */
+    windowS: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
   },
   { additionalProperties: false },
 );
+
+/** The `site` of the one area-wide offline alert (大面积离线): not a place, the whole district. */
+export const AREA_OFFLINE_SITE = '全区';
 
 export const Rule = Type.Union([
   ThresholdRule,

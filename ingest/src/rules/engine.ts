@@ -6,14 +6,17 @@ import { compile, type Compiled } from './device-rules.js';
 import { EnterprisePower } from './enterprise-power.js';
 import { EventRules } from './event-rules.js';
 import { evalAnomaly, evalFlatline, evalRate, evalThreshold, type Outcome } from './metric-rules.js';
-import { OfflineWatch } from './offline.js';
+import { AreaOffline } from './area-offline.js';
+import { OFFLINE_SLICE, OfflineWatch } from './offline.js';
 import type { WeekBaseline } from './power.js';
 import { restoreSnapshot, snapshotOf, type RuleSnapshot } from './rule-snapshot.js';
-import { entry, RuleState } from './rule-state.js';
+import { RuleState, type FlatlineEntry } from './rule-state.js';
+import { OFFLINE_PREFIX, type RuleChange } from './state-file.js';
+import type { ThresholdState } from './threshold.js';
 
 export { compile, type Compiled, type MetricRule } from './device-rules.js';
 export { DISABLED_LONG_RULE, type EventState } from './event-rules.js';
-export { OFFLINE_RULE } from './offline.js';
+export { OFFLINE_RULE, OFFLINE_SLICE } from './offline.js';
 export { MAX_STATE_ENTRIES, type RuleSnapshot } from './rule-snapshot.js';
 
 const log = logger('rules');
@@ -47,6 +50,9 @@ export class RuleEngine {
   private readonly st = new RuleState();
   private readonly events: EventRules;
   private readonly offline: OfflineWatch;
+  private readonly area: AreaOffline;
+  /** A slice of a mass offline check is pending (the rest runs after the event loop had its turn). */
+  private slicing = false;
   private readonly power: EnterprisePower;
   private readonly sites: SiteCorrelation;
   private timer: NodeJS.Timeout | null = null;
@@ -58,7 +64,14 @@ export class RuleEngine {
     this.sites = new SiteCorrelation(this.st.sites, emit);
     const report = (d: Device, s: Signal) => this.sites.report(d, s);
     this.events = new EventRules(this.st.events, { lookup: opts.lookup, ruleOf: (d) => this.compiledOf(d).events, report });
-    this.offline = new OfflineWatch(this.st.lastSeen, this.st.offline, { lookup: opts.lookup, ruleOf: (d) => this.compiledOf(d).offline, emit });
+    this.area = new AreaOffline(this.st.area, { lookup: opts.lookup, emit });
+    this.offline = new OfflineWatch(this.st.lastSeen, this.st.offline, {
+      lookup: opts.lookup,
+      ruleOf: (d) => this.compiledOf(d).offline,
+      emit,
+      area: this.area,
+      touched: (id) => this.st.offlineDirty.add(id),
+    });
     this.power = new EnterprisePower(this.st, { tenantOf: opts.tenantOf, rules: () => this.rules, emit });
     this.rules = opts.rules ?? DEFAULT_RULES;
     this.setRules(this.rules);
@@ -67,8 +80,11 @@ export class RuleEngine {
   /** Swaps the rules in place (a reload); conditions in progress are kept by rule id. */
   setRules(rules: RulesFile): void {
     this.rules = rules;
-    this.sites.setRules(rules.rules.filter((r): r is CorrelationRule => r.type === 'correlation' && r.enabled !== false));
+    const correlations = rules.rules.filter((r): r is CorrelationRule => r.type === 'correlation' && r.enabled !== false);
+    this.sites.setRules(correlations.filter((r) => r.mode !== 'area_offline'));
+    this.area.setRule(correlations.find((r) => r.mode === 'area_offline') ?? null);
     this.compiled.clear();
+    this.offline.rescheduleAll();
   }
 
   get currentRules(): RulesFile {
@@ -86,10 +102,30 @@ export class RuleEngine {
     this.timer = null;
   }
 
-  /** The periodic checks: silence and long-disabled points. */
+  /**
+   * The periodic checks: silence (devices whose deadline passed, in slices of
+   * `OFFLINE_SLICE` with the event loop free between them), the area
+   * condition, long-disabled points.
+   */
   tick(now = this.now()): void {
-    this.offline.check(now);
     this.events.tick(now);
+    if (this.slicing) return;
+    this.area.evaluate(now);
+    this.slice(now);
+  }
+
+  /** One slice on the timer (the next after an event-loop turn); all at once when ticked by hand. */
+  private slice(now: number): void {
+    this.slicing = false;
+    while (this.offline.check(now, OFFLINE_SLICE)) {
+      if (!this.timer) continue;
+      this.slicing = true;
+      setImmediate(() => {
+        if (this.timer) this.slice(this.now());
+        else this.slicing = false;
+      });
+      return;
+    }
   }
 
   /** Records that the device was heard from now, clearing an offline condition. */
@@ -123,23 +159,34 @@ export class RuleEngine {
       let before: Level | null;
       switch (r.type) {
         case 'threshold': {
-          const s = entry(st.threshold, key, () => ({ level: null }));
+          // Most readings are inside every bound and have no entry: they are judged on a scratch entry, stored only when it holds something.
+          const held = st.threshold.get(key);
+          const s = held ?? this.scratch;
           before = s.level;
           out = evalThreshold(r, s, value, ts);
-          if (!out.level && !s.since) st.threshold.delete(key);
+          if (!held) {
+            if (s.level || s.since) st.threshold.set(key, { level: s.level, ...(s.since ? { since: s.since } : {}) });
+            s.level = null;
+            delete s.since;
+          } else if (!out.level && !s.since) st.threshold.delete(key);
+          else if (out.level !== before) st.threshold.touch(key);
           break;
         }
         case 'rate': {
-          const s = entry(st.rate, key, () => ({ pts: [], level: null }));
+          let s = st.rate.get(key);
+          if (!s) st.rate.set(key, (s = { pts: [], level: null }));
           before = s.level;
           out = evalRate(r, s, value, ts);
+          if (out.level !== before) st.rate.touch(key);
           break;
         }
         case 'flatline': {
           const prev = st.flatline.get(key);
           before = prev?.level ?? null;
           const [s, o] = evalFlatline(r, prev, value, ts);
-          st.flatline.set(key, Object.assign(s, { level: o.level }));
+          (s as FlatlineEntry).level = o.level;
+          if (s !== prev) st.flatline.set(key, s as FlatlineEntry);
+          else if (o.level !== before) st.flatline.touch(key);
           out = o;
           break;
         }
@@ -148,6 +195,7 @@ export class RuleEngine {
           before = prev?.level ?? null;
           const [s, o] = evalAnomaly(r, prev, value, ts);
           if (s !== prev) st.anomaly.set(key, s);
+          else if (o.level !== before) st.anomaly.touch(key);
           out = o;
           break;
         }
@@ -182,6 +230,7 @@ export class RuleEngine {
 
   checkOffline(now = this.now()): void {
     this.offline.check(now);
+    this.area.evaluate(now);
   }
 
   /** Applies hour-of-week baselines learned from history (they replace what was there for the hours they know). */
@@ -195,6 +244,27 @@ export class RuleEngine {
 
   snapshot(): RuleSnapshot {
     return snapshotOf(this.st, this.now());
+  }
+
+  /** A snapshot to serialise at once (its values are the live ones, not copies); what changed is forgotten. */
+  snapshotForSave(): RuleSnapshot {
+    const snap = snapshotOf(this.st, this.now(), false);
+    this.st.clean();
+    return snap;
+  }
+
+  /** What changed since the last call or snapshot, as entries of the changes log (values to serialise at once). */
+  takeChanges(): RuleChange[] {
+    const out: RuleChange[] = [];
+    for (const m of this.st.tracked) {
+      for (const k of m.dirty) {
+        const v = Map.prototype.get.call(m, k);
+        out.push(v === undefined ? [`${m.prefix}|${k}`] : [`${m.prefix}|${k}`, v]);
+      }
+    }
+    for (const id of this.st.offlineDirty) out.push(this.st.offline.has(id) ? [`${OFFLINE_PREFIX}${id}`, 1] : [`${OFFLINE_PREFIX}${id}`]);
+    this.st.clean();
+    return out;
   }
 
   /**
@@ -211,7 +281,10 @@ export class RuleEngine {
       },
     });
     this.events.reindex();
+    this.offline.reindex();
   }
+
+  private readonly scratch: ThresholdState = { level: null };
 
   private compiledOf(device: Device): DeviceRules {
     let c = this.compiled.get(device.id);

@@ -2,6 +2,7 @@ import { LEVELS, type Level } from '@lifeline/core';
 import { logger, RULE_STATE_VERSION, type RuleStateSnapshot } from '@lifeline/core/node';
 import type { FlatlineEntry, MeterReadings, RuleState, SiteEntry } from './rule-state.js';
 import type { EventState } from './event-rules.js';
+import { isAreaEntry } from './area-offline.js';
 import type { MetricRule } from './device-rules.js';
 import type { AnomalyState, RateState } from './metric-rules.js';
 import { HOURS_PER_WEEK, type SustainState, type WeekBaseline } from './power.js';
@@ -17,27 +18,21 @@ export const MAX_STATE_ENTRIES = 500_000;
  * `RuleStateSnapshot`; version 1, unchanged since the engine kept one map):
  * each entry keyed by a prefix naming its kind — `d|device|rule` (a metric
  * rule), `ev|device`, `m|tenant` (meters), `ent|tenant|rule`, `how|tenant`
- * (baseline), `site|site` — so a file saved by any release restores in any other.
+ * (baseline), `site|site`, `area|rule` (大面积离线) — so a file saved by any
+ * release restores in any other (a kind it does not know is dropped).
  */
 export type RuleSnapshot = RuleStateSnapshot;
 
-export function snapshotOf(st: RuleState, savedAt: number): RuleSnapshot {
+/** `clone: false` when the snapshot is serialised at once (saving), so its values need not be copied. */
+export function snapshotOf(st: RuleState, savedAt: number, clone = true): RuleSnapshot {
   const state: [string, unknown][] = [];
-  const add = (prefix: string, map: Map<string, unknown>) => {
-    for (const [k, v] of map) state.push([`${prefix}|${k}`, v]);
-  };
-  for (const m of [st.threshold, st.rate, st.flatline, st.anomaly]) add('d', m);
-  add('ev', st.events);
-  add('site', st.sites);
-  add('m', st.meters);
-  add('ent', st.enterprise);
-  add('how', st.baselines);
+  for (const m of st.tracked) for (const [k, v] of m) state.push([`${m.prefix}|${k}`, v]);
   let kept = state;
   if (state.length > MAX_STATE_ENTRIES) {
     log.warn({ entries: state.length, kept: MAX_STATE_ENTRIES }, 'rule state over its bound: the first entries (metric conditions) are dropped');
     kept = state.slice(-MAX_STATE_ENTRIES);
   }
-  return { version: RULE_STATE_VERSION, savedAt, state: structuredClone(kept), lastSeen: [...st.lastSeen], offline: [...st.offline] };
+  return { version: RULE_STATE_VERSION, savedAt, state: clone ? structuredClone(kept) : kept, lastSeen: [...st.lastSeen], offline: [...st.offline] };
 }
 
 export interface RestoreContext {
@@ -98,6 +93,8 @@ function restoreEntry(st: RuleState, key: string, v: unknown, ctx: RestoreContex
       return isSustain(v) && put(st.enterprise, id, v);
     case 'how':
       return isBaseline(v) && put(st.baselines, id, v);
+    case 'area':
+      return isAreaEntry(v) && put(st.area, id, v);
     default:
       return false;
   }

@@ -1,4 +1,5 @@
 import type { Level } from '@lifeline/core';
+import type { AreaEntry } from './area-offline.js';
 import type { SiteState } from './correlation.js';
 import type { EventState } from './event-rules.js';
 import type { AnomalyState, FlatlineState, RateState } from './metric-rules.js';
@@ -13,31 +14,95 @@ export type SiteEntry = SiteState & { on?: Record<string, Level> };
 export type MeterReadings = Record<string, [number, number]>;
 
 /**
+ * A map that remembers which keys changed since `take()`: every `set` and
+ * `delete`, every `get` too when `reads` is on (its values are changed in
+ * place by whoever got them), and whatever `touch` names. What makes saving
+ * rule state cost what changed, not what is held.
+ */
+export class TrackedMap<V> extends Map<string, V> {
+  readonly dirty = new Set<string>();
+
+  constructor(
+    /** The key prefix of this kind of entry in the state file (`d`, `ev`, `site` …). */
+    readonly prefix: string,
+    private readonly reads = false,
+  ) {
+    super();
+  }
+
+  override get(key: string): V | undefined {
+    if (this.reads) this.dirty?.add(key);
+    return super.get(key);
+  }
+
+  override set(key: string, value: V): this {
+    this.dirty?.add(key); // undefined while Map's constructor runs
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.dirty.add(key);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    for (const k of this.keys()) this.dirty.add(k);
+    super.clear();
+  }
+
+  touch(key: string): void {
+    this.dirty.add(key);
+  }
+}
+
+/**
  * Everything the rule engine must not forget across a restart, one typed map
  * per kind of state. Keys: a device id, a tenant id, a site name, or
  * `device|rule` / `tenant|rule` for one rule's condition. Plain JSON values
  * only, so `rule-snapshot.ts` can write and read them.
+ *
+ * What is logged between snapshots (`rule-changes.ts`): entries created or
+ * removed, level changes of metric conditions (the engine touches them), and
+ * every entry read of the small kinds (events, sites, meters, enterprise
+ * conditions, the area condition). Running statistics changed in place on
+ * every reading (anomaly baselines, flatline runs, rate windows, the power
+ * baseline's current hour) wait for the next snapshot.
  */
 export class RuleState {
   /** Metric rules' conditions by `device|rule`, one map per rule type. */
-  readonly threshold = new Map<string, ThresholdState>();
-  readonly rate = new Map<string, RateState>();
-  readonly flatline = new Map<string, FlatlineEntry>();
-  readonly anomaly = new Map<string, AnomalyState>();
+  readonly threshold = new TrackedMap<ThresholdState>('d');
+  readonly rate = new TrackedMap<RateState>('d');
+  readonly flatline = new TrackedMap<FlatlineEntry>('d');
+  readonly anomaly = new TrackedMap<AnomalyState>('d');
   /** Active events and disabled points by device. */
-  readonly events = new Map<string, EventState>();
+  readonly events = new TrackedMap<EventState>('ev', true);
   /** Meter readings by tenant, for the enterprise total. */
-  readonly meters = new Map<string, MeterReadings>();
+  readonly meters = new TrackedMap<MeterReadings>('m', true);
   /** Enterprise rules' conditions by `tenant|rule`. */
-  readonly enterprise = new Map<string, SustainState>();
+  readonly enterprise = new TrackedMap<SustainState>('ent', true);
   /** Hour-of-week power baselines by tenant. */
-  readonly baselines = new Map<string, WeekBaseline>();
+  readonly baselines = new TrackedMap<WeekBaseline>('how');
   /** Site correlation state by site name. */
-  readonly sites = new Map<string, SiteEntry>();
-  /** When each device was last heard from (event time). */
+  readonly sites = new TrackedMap<SiteEntry>('site', true);
+  /** Area-wide conditions (大面积离线) by rule id. */
+  readonly area = new TrackedMap<AreaEntry>('area', true);
+  /** When each device was last heard from (event time); saved with snapshots only (InfluxDB has it too). */
   readonly lastSeen = new Map<string, number>();
   /** Devices whose offline condition is on. */
   readonly offline = new Set<string>();
+  /** Devices whose offline condition turned on or off since the last `take`. */
+  readonly offlineDirty = new Set<string>();
+
+  /** The maps whose entries are saved, in the order a snapshot lists them (metric conditions first). */
+  get tracked(): TrackedMap<unknown>[] {
+    return [this.threshold, this.rate, this.flatline, this.anomaly, this.events, this.sites, this.meters, this.enterprise, this.baselines, this.area];
+  }
+
+  /** Forgets what changed (a snapshot was just taken). */
+  clean(): void {
+    for (const m of this.tracked) m.dirty.clear();
+    this.offlineDirty.clear();
+  }
 }
 
 /** The value at `key`, created by `init` when there is none. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   ALERT_TRANSITIONS,
+  AREA_OFFLINE_SITE,
+  DeadlineQueue,
   isOpen,
   levelRank,
   moreSevere,
@@ -32,6 +34,10 @@ const RECENT_CLOSED_MAX = 2000;
 const AUTO_RESOLVE: ReadonlySet<Level> = new Set(['blue', 'yellow']);
 /** How often deadlines (escalation) and flapping are checked. */
 const TICK_MS = 1000;
+/** An alert due while in a maintenance silence is looked at again this much later. */
+const SILENCE_RECHECK_MS = 5000;
+/** Alerts escalated per tick at most; the rest the next tick (a mass event never stalls the loop). */
+const ESCALATIONS_PER_TICK = 2000;
 
 export class AlertError extends Error {
   constructor(
@@ -93,6 +99,13 @@ export class AlertManager {
   private readonly closedById = new Map<string, Alert>();
   private readonly recentClosed: Alert[] = [];
   private readonly lastLogged = new Map<string, number>();
+  /** When each open alert escalates next (lazy: re-checked when it comes due), so a tick costs what is due. */
+  private readonly due = new DeadlineQueue();
+  /** Open alerts silenced as flapping: the only ones a tick looks at to lift the silence. */
+  private readonly flapSilenced = new Set<Alert>();
+  /** Open offline alerts (for the area-wide offline alert to fold and unfold), and the open area alert. */
+  private readonly openOffline = new Set<Alert>();
+  private areaAlert: Alert | null = null;
   private readonly now: () => number;
   private readonly limits: EscalationLimits;
   private readonly flaps: FlapDetector;
@@ -130,22 +143,40 @@ export class AlertManager {
     this.timer = null;
   }
 
-  /** Escalates every alert past its deadline and lifts flapping silences that settled; run by the timer, or by tests. */
+  /**
+   * Escalates the alerts past their deadline and lifts flapping silences that
+   * settled; run by the timer, or by tests. Looks only at what is due (a
+   * deadline queue) and at the flapping ones, not at every open alert.
+   */
   tick(): void {
     const t = this.now();
-    for (const a of this.active.values()) {
-      if (!isOpen(a.state)) continue;
-      if (a.silence?.kind === 'flapping' && !this.flaps.isFlapping(keyOf(a), t)) {
-        delete a.silence;
-        a.updatedAt = t;
-        this.changed(a, 'updated', { note: '抖动已平息 (flapping settled)' });
+    for (const a of [...this.flapSilenced]) {
+      if (!isOpen(a.state) || a.silence?.kind !== 'flapping') {
+        this.flapSilenced.delete(a);
+        continue;
       }
+      if (this.flaps.isFlapping(keyOf(a), t)) continue;
+      this.flapSilenced.delete(a);
+      delete a.silence;
+      a.updatedAt = t;
+      this.changed(a, 'updated', { note: '抖动已平息 (flapping settled)' });
+    }
+    for (const id of this.due.popDue(t, ESCALATIONS_PER_TICK)) {
+      const a = this.active.get(id);
+      if (!a || !isOpen(a.state)) continue;
+      // Flapping: scheduled again once the silence lifts (changed() does it).
+      if (a.silence?.kind === 'flapping') continue;
       // A maintenance silence holds escalation only while it lasts; the alert stays marked as raised inside it.
-      if (a.silence && (a.silence.kind === 'flapping' || this.inSilence(a, t))) continue;
-      // The site alert escalates for the devices folded into it.
-      if (a.silence?.kind === 'correlated' && this.siteAlertOf(a)) continue;
+      if (a.silence?.kind === 'maintenance' && this.inSilence(a, t)) {
+        this.due.schedule(id, t + SILENCE_RECHECK_MS);
+        continue;
+      }
+      // The site (or area) alert escalates for the devices folded into it; they are scheduled again when it goes.
+      if (a.silence?.kind === 'correlated' && this.foldedInto(a)) continue;
       const due = escalationDueAt(a, this.limits);
-      if (due !== null && t >= due) this.escalate(a, t);
+      if (due === null) continue;
+      if (t >= due) this.escalate(a, t);
+      else this.due.schedule(id, due);
     }
     this.flaps.prune(t);
   }
@@ -164,8 +195,9 @@ export class AlertManager {
     else this.raise(s, s.level, key);
   }
 
-  acknowledge(id: string, actor: string, note?: string): Alert {
+  acknowledge(id: string, actor: string, note?: string, judgement?: Alert['judgement']): Alert {
     const a = this.mustAllow(id, 'acknowledge');
+    if (judgement) a.judgement = judgement;
     const t = this.now();
     Object.assign(a, { state: ALERT_TRANSITIONS.acknowledge.to, acknowledgedAt: t, acknowledgedBy: actor, updatedAt: t }, note ? { note } : {});
     this.changed(a, 'acknowledged', { actor, note });
@@ -181,8 +213,10 @@ export class AlertManager {
     return a;
   }
 
-  resolve(id: string, actor: string, note: string): Alert {
+  /** `outcome`: the disposition, and the hazard a real alert opened. */
+  resolve(id: string, actor: string, note: string, outcome: Pick<Alert, 'disposition' | 'hazard'> = {}): Alert {
     const a = this.mustAllow(id, 'resolve');
+    Object.assign(a, outcome);
     this.resolveNow(a, actor, note);
     return a;
   }
@@ -278,14 +312,51 @@ export class AlertManager {
     };
     const flapping = this.flaps.transition(key, t);
     const silence = this.inSilence(a, t);
-    const siteAlert = silence || flapping ? undefined : this.siteAlertOf(a);
+    const siteAlert = silence || flapping ? undefined : (this.siteAlertOf(a) ?? this.areaAlertFor(a));
     if (silence) a.silence = { kind: 'maintenance', id: silence.id };
     else if (flapping) a.silence = { kind: 'flapping' };
     else if (siteAlert?.site) a.silence = { kind: 'correlated', site: siteAlert.site };
     this.addActive(a);
     this.addOpen(key, a);
     this.changed(a, 'raised', { notify: a.silence ? undefined : 'raised' });
-    if (a.ruleType === 'correlation' && a.site) this.foldInto(a, a.site, t);
+    if (isAreaAlert(a)) this.foldOffline(a, t);
+    else if (a.ruleType === 'correlation' && a.site) this.foldInto(a, a.site, t);
+  }
+
+  /** The open, uncleared area-wide offline alert an offline alert belongs to, if any. */
+  private areaAlertFor(a: Alert): Alert | undefined {
+    const area = this.areaAlert;
+    return a.ruleType === 'offline' && area && area.clearedAt === null && isOpen(area.state) ? area : undefined;
+  }
+
+  /** The open site or area alert a folded alert is folded into, if it is still open. */
+  private foldedInto(a: Alert): Alert | undefined {
+    if (a.silence?.kind !== 'correlated') return undefined;
+    if (a.silence.site === AREA_OFFLINE_SITE) return this.areaAlertFor(a);
+    return this.siteAlertOf(a);
+  }
+
+  /** 大面积离线: the open offline alerts of the devices are folded into the one area alert (once, when it opens). */
+  private foldOffline(area: Alert, t: number): void {
+    for (const a of this.openOffline) {
+      if (a.silence) continue;
+      a.silence = { kind: 'correlated', site: AREA_OFFLINE_SITE };
+      a.updatedAt = t;
+      this.changed(a, 'updated', { note: `并入大面积离线告警 (folded into the area alert ${area.id})` });
+    }
+  }
+
+  /**
+   * The area alert cleared or was resolved: the offline alerts still folded
+   * into it are the devices' own again (they notify and escalate from now).
+   */
+  private unfoldOffline(area: Alert, t: number): void {
+    for (const a of [...this.openOffline]) {
+      if (a.silence?.kind !== 'correlated' || a.silence.site !== AREA_OFFLINE_SITE) continue;
+      delete a.silence;
+      a.updatedAt = t;
+      this.changed(a, 'updated', { note: `大面积离线已结束，设备仍离线 (the area alert ${area.id} ended; this device is still offline)` });
+    }
   }
 
   /** The open site (correlation) alert that a device alert belongs to, if any. */
@@ -321,14 +392,22 @@ export class AlertManager {
       logged: upgraded || wasCleared || due,
       notify: upgraded && !a.silence ? 'upgraded' : undefined,
     });
+    // The area condition back on: the offline alerts raised meanwhile are folded into it again.
+    if (wasCleared && isAreaAlert(a)) this.foldOffline(a, a.updatedAt);
   }
 
   private clear(a: Alert, s: Signal): void {
     a.clearedAt = s.ts;
     a.updatedAt = this.now();
     if (s.value !== undefined) a.value = s.value;
+    if (s.detail !== undefined && isAreaAlert(a)) a.detail = s.detail;
     this.changed(a, 'cleared');
     if (AUTO_RESOLVE.has(a.level)) this.resolveNow(a, SYSTEM_ACTOR, '条件已恢复，自动解除 (condition cleared)');
+    // A device back from an area-wide outage: the area alert stands for it, its own alert goes whatever its level.
+    else if (a.ruleType === 'offline' && this.foldedInto(a) && isAreaAlert(this.foldedInto(a)!)) {
+      this.resolveNow(a, SYSTEM_ACTOR, '随大面积离线恢复，自动解除 (back online with the area)');
+    }
+    if (isAreaAlert(a)) this.unfoldOffline(a, a.updatedAt);
   }
 
   private escalate(a: Alert, t: number): void {
@@ -356,11 +435,20 @@ export class AlertManager {
       this.opts.log.append({ alert: { ...a }, action, actor: o.actor, note: o.note });
       this.lastLogged.set(a.id, a.updatedAt);
     }
+    this.scheduleDue(a);
     try {
       this.opts.onChange?.({ alert: a, action, important: o.important ?? true, ...(o.notify ? { notify: o.notify } : {}) });
     } catch (err) {
       log.error({ err }, 'alert change listener failed');
     }
+  }
+
+  /** Every change may move the alert's deadline earlier (a higher level, a dispatch); later ones are found when due. */
+  private scheduleDue(a: Alert): void {
+    if (!isOpen(a.state)) return this.due.delete(a.id);
+    if (a.silence?.kind === 'flapping') this.flapSilenced.add(a);
+    const due = escalationDueAt(a, this.limits);
+    if (due !== null) this.due.schedule(a.id, due);
   }
 
   private addActive(a: Alert): void {
@@ -379,15 +467,29 @@ export class AlertManager {
   private addOpen(key: string, a: Alert): void {
     this.openByKey.set(key, a);
     (this.openByDevice.get(a.device) ?? this.openByDevice.set(a.device, new Set()).get(a.device)!).add(a);
-    if (a.ruleType === 'correlation' && a.site) this.openSiteAlert.set(a.site, a);
+    if (isAreaAlert(a)) this.areaAlert = a;
+    else if (a.ruleType === 'correlation' && a.site) this.openSiteAlert.set(a.site, a);
+    if (a.ruleType === 'offline') this.openOffline.add(a);
+    this.scheduleDue(a);
   }
 
   private removeOpen(key: string, a: Alert): void {
     if (this.openByKey.get(key) !== a) return;
     this.openByKey.delete(key);
+    this.due.delete(a.id);
+    this.flapSilenced.delete(a);
+    this.openOffline.delete(a);
     const mine = this.openByDevice.get(a.device);
     if (mine?.delete(a) && mine.size === 0) this.openByDevice.delete(a.device);
-    if (a.site && this.openSiteAlert.get(a.site) === a) this.openSiteAlert.delete(a.site);
+    const t = this.now();
+    if (this.areaAlert === a) {
+      this.areaAlert = null;
+      this.unfoldOffline(a, t);
+    } else if (a.site && this.openSiteAlert.get(a.site) === a) {
+      this.openSiteAlert.delete(a.site);
+      // Its folded device alerts escalate on their own again.
+      for (const d of this.activeAtSite.get(a.site) ?? []) if (isOpen(d.state)) this.scheduleDue(d);
+    }
   }
 
   /** A device alert is covered by a silence of its device, its tenant, or the site the device stands at. */
@@ -408,6 +510,11 @@ export class AlertManager {
     if (refusal) throw new AlertError(409, `alert ${id} ${refusal}`);
     return a;
   }
+}
+
+/** The one area-wide offline alert (大面积离线) is a correlation alert at the whole district. */
+function isAreaAlert(a: Pick<Alert, 'ruleType' | 'site'>): boolean {
+  return a.ruleType === 'correlation' && a.site === AREA_OFFLINE_SITE;
 }
 
 /** Site-level conditions (correlation) are keyed by site, the rest by device. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { RULE_STATE_FILE, RuleStateFile } from '@lifeline/ingest';
+import { RULE_CHANGES_FILE, RULE_STATE_FILE, RuleStateFile } from '@lifeline/ingest';
 
 /** A temp dir of the test's own, removed when it ends. */
 function tmp(): string {
@@ -26,7 +26,7 @@ describe('the rule state file', () => {
     store.save(snap);
     store.save({ ...snap, offline: [] });
     expect(store.load()).toEqual({ ...snap, offline: [] });
-    expect(readdirSync(dir)).toEqual([RULE_STATE_FILE]);
+    expect(readdirSync(dir).sort()).toEqual([RULE_CHANGES_FILE, RULE_STATE_FILE].sort());
   });
 
   it('starts afresh from a file that is not a version 1 snapshot, and keeps that file for an operator', () => {
