@@ -6,6 +6,14 @@ const log = logger('influx-writer');
 
 /** Spread of the retry delays, so that writers failing together do not retry together. */
 const RETRY_JITTER = 0.2;
+/** InfluxDB refusing new series for its cardinality limits: a configuration error, not bad data. */
+const CARDINALITY = /max-values-per-tag limit exceeded|max-series-per-database limit exceeded/;
+/** A cardinality refusal is logged at most this often, with the count since the last line. */
+const CARDINALITY_LOG_MS = 60_000;
+/** Series refused for cardinality are remembered (and their lines refused without a request) this long, then tried again. */
+const REFUSED_SERIES_MS = 60_000;
+/** Series remembered as refused at most; past it the oldest are forgotten (and tried again). */
+const REFUSED_SERIES_MAX = 100_000;
 
 export interface WriterOptions extends InfluxTarget {
   batchSize: number;
@@ -28,10 +36,17 @@ export interface WriterOptions extends InfluxTarget {
   onRecordsDone?: (seqs: number[]) => void;
 }
 
+/** Told of each line InfluxDB refused (a 4xx for that line alone, or its series over the cardinality limits), with why. */
+export type RefusedListener = (line: string, reason: string, cardinality: boolean) => void;
+
 export interface WriterStats {
   written: number;
   /** Lines InfluxDB refused with a 4xx: bad data, never retried. */
   rejected: number;
+  /** Of `rejected`, the lines refused for InfluxDB's cardinality limits (max-values-per-tag, max-series-per-database). */
+  refusedCardinality: number;
+  /** The last cardinality refusal (its text and when): a configuration error an operator must fix. */
+  cardinalityError: { message: string; at: number } | null;
   /** Plain lines (`write`) dropped because the buffer was full; never lines of a record. */
   dropped: number;
   buffered: number;
@@ -79,11 +94,18 @@ export class InfluxWriter {
   private idleWaiters: (() => void)[] = [];
   /** `whenBelow` callers by threshold: one promise per threshold however many wait on it. */
   private readonly belowWaiters = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+  /** Series InfluxDB refused for cardinality, by series key, with when: their lines are refused at once until then + REFUSED_SERIES_MS. */
+  private readonly refusedSeries = new Map<string, number>();
+  private cardinalityLoggedAt = 0;
+  private cardinalityUnlogged = 0;
+  private refusedListener: RefusedListener | null = null;
   private readonly writeUrl: string;
   private readonly headers: Record<string, string>;
   readonly stats: WriterStats = {
     written: 0,
     rejected: 0,
+    refusedCardinality: 0,
+    cardinalityError: null,
     dropped: 0,
     buffered: 0,
     retries: 0,
@@ -247,10 +269,12 @@ export class InfluxWriter {
       this.queuedLines -= batch.lines.length;
       this.setBuffered();
       this.inFlight++;
-      this.inFlightLines += batch.lines.length;
+      // Counted as sent: send() may leave out lines of refused series.
+      const n = batch.lines.length;
+      this.inFlightLines += n;
       void this.send(batch).then((done) => {
         this.inFlight--;
-        this.inFlightLines -= batch.lines.length;
+        this.inFlightLines -= n;
         // Told after the lines left memory, so a feeder waiting for room finds it.
         if (done) this.finished(batch);
         this.pump();
@@ -265,6 +289,10 @@ export class InfluxWriter {
 
   /** True once the batch is done with: written, or its one line refused as bad data. */
   private async send(batch: Batch): Promise<boolean> {
+    if (this.refusedSeries.size) {
+      batch.lines = this.withoutRefusedSeries(batch.lines);
+      if (!batch.lines.length) return true;
+    }
     try {
       await this.post(batch.lines.join('\n'));
       this.stats.written += batch.lines.length;
@@ -296,13 +324,73 @@ export class InfluxWriter {
         this.queue.unshift({ lines: batch.lines.slice(0, mid), records: batch.records }, { lines: batch.lines.slice(mid), records: batch.records });
         this.queuedLines += batch.lines.length;
         this.setBuffered();
+      } else if (CARDINALITY.test(message)) {
+        this.refusedForCardinality(batch.lines[0]!, message);
+        return true;
       } else {
         this.stats.rejected++;
         log.error({ err: message, line: batch.lines[0]!.slice(0, 200) }, 'InfluxDB refused a line (not retried)');
+        this.tellRefused(batch.lines[0]!, message, false);
         // Bad data is given up, not retried forever: its record is done (the line is in the log above).
         return true;
       }
       return false;
+    }
+  }
+
+  /**
+   * A line whose series InfluxDB will not create until its configuration
+   * changes: counted, handed to the owner (dead letters), logged once a
+   * minute with the count, and its series' next lines refused without a
+   * request for a while (then tried again, in case the limit was raised).
+   */
+  private refusedForCardinality(line: string, message: string, known = false): void {
+    const now = Date.now();
+    this.stats.rejected++;
+    this.stats.refusedCardinality++;
+    this.stats.cardinalityError = { message, at: now };
+    if (!known) {
+      if (this.refusedSeries.size >= REFUSED_SERIES_MAX) this.refusedSeries.delete(this.refusedSeries.keys().next().value!);
+      this.refusedSeries.set(seriesOfLine(line), now + REFUSED_SERIES_MS);
+    }
+    this.cardinalityUnlogged++;
+    if (now - this.cardinalityLoggedAt >= CARDINALITY_LOG_MS) {
+      log.error(
+        { err: message, refused: this.cardinalityUnlogged, total: this.stats.refusedCardinality },
+        'InfluxDB refuses new series: its cardinality limits are reached (a configuration error: set max-values-per-tag = 0 and max-series-per-database = 0, see the README). The refused points are dead-lettered; this is logged once a minute',
+      );
+      this.cardinalityLoggedAt = now;
+      this.cardinalityUnlogged = 0;
+    }
+    this.tellRefused(line, message, true);
+  }
+
+  /** The lines whose series is not (or no longer) remembered as refused; the others are refused here. */
+  private withoutRefusedSeries(lines: string[]): string[] {
+    const now = Date.now();
+    const out: string[] = [];
+    for (const l of lines) {
+      const key = seriesOfLine(l);
+      const until = this.refusedSeries.get(key);
+      if (until === undefined) out.push(l);
+      else if (until < now) {
+        this.refusedSeries.delete(key);
+        out.push(l);
+      } else this.refusedForCardinality(l, this.stats.cardinalityError?.message ?? 'refused for cardinality', true);
+    }
+    return out;
+  }
+
+  /** Who hears of refused lines: the owner of the dead letters (ingest). */
+  onRefused(listener: RefusedListener): void {
+    this.refusedListener = listener;
+  }
+
+  private tellRefused(line: string, reason: string, cardinality: boolean): void {
+    try {
+      this.refusedListener?.(line, reason, cardinality);
+    } catch (err) {
+      log.error({ err }, 'refused-line listener failed');
     }
   }
 
@@ -348,3 +436,10 @@ export class InfluxWriter {
 
 /** A 4xx: bad data, never retried as it is. */
 class HttpRefusal extends Error {}
+
+/** A line's measurement and tags: everything before its first unescaped space. */
+function seriesOfLine(line: string): string {
+  let i = line.indexOf(' ');
+  while (i > 0 && line[i - 1] === '\\') i = line.indexOf(' ', i + 1);
+  return i < 0 ? line : line.slice(0, i);
+}
