@@ -19,8 +19,10 @@ export function modelOf(device: Device | undefined, alert: Pick<Alert, 'kind'>):
 /**
  * The `alert_stat` point of an alert that has just been resolved, at the time
  * of its `resolved` log entry (unique: the log's times strictly increase).
- * Tags are bounded (no device id, no free text): tenant, town, kind, rule,
- * level, industry, model, disposition, and who resolved it (person/system).
+ * Tags are few and bounded (no device id, no tenant, no free text): town,
+ * kind, rule, level, industry, model, disposition, and who resolved it
+ * (person/system); the tenant is a field (a city has thousands: as a tag it
+ * would make nearly every point a series of its own, and every aggregate slow).
  * Fields: `n` = 1, `ack_s` raised→acknowledged (or dispatched, if it was
  * dispatched unacknowledged), `res_s` raised→resolved when a person resolved
  * it, `dur_s` raised→resolved always (an offline alert's length), `esc`
@@ -36,7 +38,6 @@ export function alertStatLine(alert: Alert, ts: number, look: StatLookups): stri
   return toLine(
     ALERT_STAT,
     {
-      tenant: alert.tenant,
       town: alert.town,
       kind: alert.kind,
       rule: alert.rule,
@@ -48,6 +49,7 @@ export function alertStatLine(alert: Alert, ts: number, look: StatLookups): stri
     },
     {
       n: { int: 1 },
+      tenant: alert.tenant,
       ack_s: ackAt !== undefined ? sec(ackAt) : undefined,
       res_s: bySystem ? undefined : sec(resolvedAt),
       dur_s: sec(resolvedAt),

@@ -123,18 +123,20 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
   const w = whereOf(q, d.registry);
   const p = period(q.from, q.to);
   const run = (where: string | null, sql: (where: string) => string) => (where === null ? Promise.resolve([]) : influxQuery(d.influx, sql(where)));
-  const [raised, total, byTown, byIndustry, byRule, offline] = await Promise.all([
-    run(w.event, (x) => `SELECT count("count") AS n FROM "alert_event" WHERE "action" = 'raised' AND ${p}${x} GROUP BY "town", "tenant", "level"`),
-    run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x}`),
-    run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "town"`),
-    run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "industry"`),
-    run(w.stat, (x) => `SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "rule", "model", "disposition", "by"`),
-    run(
-      w.offline,
-      (x) =>
-        `SELECT "device", "dur_s", "raised" FROM "${ALERT_STAT}" WHERE "rule" = '${OFFLINE_RULE_ID}' AND "raised" < ${q.to} AND ${period(q.from, q.to + OFFLINE_LOOKAHEAD_MS)}${x}`,
-    ),
-  ]);
+  // One query after the other: on a small box InfluxDB answers six scans in a row sooner than six at once (they compete for the same cores).
+  const raised = await run(
+    w.event,
+    (x) => `SELECT count("count") AS n FROM "alert_event" WHERE "action" = 'raised' AND ${p}${x} GROUP BY "town", "tenant", "level"`,
+  );
+  const total = await run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x}`);
+  const byTown = await run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "town"`);
+  const byIndustry = await run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "industry"`);
+  const byRule = await run(w.stat, (x) => `SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "rule", "model", "disposition", "by"`);
+  const offline = await run(
+    w.offline,
+    (x) =>
+      `SELECT "device", "dur_s", "raised" FROM "${ALERT_STAT}" WHERE "rule" = '${OFFLINE_RULE_ID}' AND "raised" < ${q.to} AND ${period(q.from, q.to + OFFLINE_LOOKAHEAD_MS)}${x}`,
+  );
   const queryMs = performance.now() - t0;
 
   const industryOf = (tenant: string) => d.registry.tenantsById.get(tenant)?.industry || NONE;
