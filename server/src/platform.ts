@@ -25,6 +25,10 @@ import { Ingest } from '@lifeline/ingest';
 import { AlertManager, type AlertChange } from './alerts/alert-manager.js';
 import { InfluxAlertLog, readTimeline, rebuildActiveAlerts } from './alerts/alert-log.js';
 import { SilenceStore } from './alerts/silences.js';
+import { HazardEscalation } from './hazards/hazard-escalation.js';
+import { HazardRegister } from './hazards/hazard-register.js';
+import { hazardRouter } from './api/hazard-routes.js';
+import { shiftRouter } from './api/shift-routes.js';
 import { Notifier } from './notify/notifier.js';
 import { Outbox } from './notify/outbox.js';
 import { apiRouter } from './api/routes.js';
@@ -63,6 +67,8 @@ export interface Platform {
   outbox: Outbox;
   silences: SilenceStore;
   store: Store;
+  /** 督办 of hazards past their deadline (tests run `check()` rather than wait for the timer). */
+  hazardEscalation: HazardEscalation;
   /** What the ingest and alert-log spools hold that InfluxDB does not have yet. */
   backlog(): { ingest: SpoolBacklog; alerts: SpoolBacklog };
   stop(): Promise<void>;
@@ -253,6 +259,14 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   const idleMs = config.sessionIdleMinutes * 60_000;
   const tls = config.publicUrl.startsWith('https:');
   const audit = new AuditTrail(store.audit);
+  const hazards = new HazardRegister(store.hazards, registry);
+  const hazardEscalation = new HazardEscalation({
+    hazards: store.hazards,
+    audit,
+    notify: (h) => notifier.enqueueHazard(h),
+    repeatMs: config.hazardEscalationRepeatMinutes * 60_000,
+    checkMs: config.hazardCheckSeconds * 1000,
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -308,8 +322,10 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       silences,
       audit,
       auditLog: store.audit,
+      hazards,
     }),
   );
+  app.use('/api', hazardRouter({ register: hazards, audit }), shiftRouter({ shifts: store.shifts, hazards: store.hazards, alerts, audit }));
   const escalationLimits = { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes };
   const stats = async (q: Parameters<typeof computeStats>[1]) => {
     await alertLog.written(TIMELINE_WAIT_MS);
@@ -341,6 +357,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
 
   await ingest.start();
   alerts.start();
+  hazardEscalation.start();
   log.info({ httpUrl, mqttUrl, influx: config.influxUrl, db: config.influxDb, devices: registry.byId.size }, 'Lifeline is up');
 
   let stopping: Promise<void> | null = null;
@@ -348,6 +365,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     (stopping ??= (async () => {
       await ingest.stop().catch((err) => log.error({ err }, 'ingest stop failed'));
       alerts.stop();
+      await hazardEscalation.stop();
       await hub!.stop();
       // close() waits for every connection to end; a browser's keep-alive connection would hold it, so end them now.
       const closed = new Promise<void>((r) => http.close(() => r()));
@@ -361,7 +379,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       log.info('Lifeline stopped');
     })());
 
-  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, backlog, stop };
+  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, hazardEscalation, backlog, stop };
 }
 
 async function waitForInflux(t: InfluxTarget): Promise<void> {

@@ -74,6 +74,13 @@ describe('the closed loop on the dashboard', () => {
     const offered = await row.locator('[data-action]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.action));
     expect(offered.sort()).toEqual(['acknowledge', 'details', 'dispatch', 'resolve']);
     await row.locator('[data-action=acknowledge]').click();
+    // 确认 asks for an optional first judgement (研判) from the disposition list.
+    const ack = page.locator('dialog.ack-dialog');
+    await ack.waitFor({ state: 'visible' });
+    expect(await ack.locator('select[name=judgement] option').allTextContents()).toEqual(['暂不研判', '真实警情', '误报', '设备故障', '测试/演练', '其他']);
+    await ack.locator('select[name=judgement]').selectOption('real');
+    await ack.locator('button[type=submit]').click();
+    await ack.waitFor({ state: 'detached' });
     await expect.poll(() => row.locator('[data-role=state]').textContent(), { timeout: 10_000 }).toBe('已确认');
     expect(await row.locator('[data-role=people]').textContent()).toContain(`确认人 ${OPERATOR}`);
 
@@ -107,6 +114,8 @@ describe('the closed loop on the dashboard', () => {
     await row.locator('[data-action=resolve]').click();
     const dialog = page.locator('dialog.resolve-dialog');
     await dialog.waitFor({ state: 'visible' });
+    // The disposition starts at the judgement made at 确认.
+    expect(await dialog.locator('select[name=disposition]').inputValue()).toBe('real');
     await dialog.locator('textarea').fill(RESOLVE_NOTE);
     await dialog.locator('button[type=submit]').click();
     await row.waitFor({ state: 'detached', timeout: 10_000 });

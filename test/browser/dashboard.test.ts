@@ -78,6 +78,7 @@ describe('dashboard', () => {
     await page.screenshot({ path: SCREENSHOT.replace('.png', '-red.png') });
 
     await row.locator('[data-action=acknowledge]').click();
+    await page.locator('dialog.ack-dialog button[type=submit]').click();
     await expect.poll(() => row.locator('[data-role=state]').textContent(), { timeout: 10_000 }).toBe('已确认');
     expect(await row.getAttribute('data-level')).toBe('red');
     expect(await page.locator(`.pulse-ring[data-device="${gas.id}"]`).count()).toBe(0);
@@ -100,7 +101,16 @@ describe('dashboard', () => {
     const dialog = page.locator('dialog.resolve-dialog');
     await dialog.waitFor({ state: 'visible' });
     await dialog.locator('button[type=submit]').click();
+    expect(await dialog.locator('.dialog-error').textContent()).toBe('请选择处置结果');
+    await dialog.locator('select[name=disposition]').selectOption('false_alarm');
+    await dialog.locator('button[type=submit]').click();
     expect(await dialog.locator('.dialog-error').textContent()).toBe('处置情况不能为空');
+    // Only a real incident opens a hazard.
+    await dialog.locator('textarea').fill('x');
+    await dialog.locator('select[name=hazard]').selectOption('general');
+    await dialog.locator('button[type=submit]').click();
+    expect(await dialog.locator('.dialog-error').textContent()).toBe('只有真实警情可以转为隐患');
+    await dialog.locator('select[name=hazard]').selectOption('');
     await dialog.locator('textarea').fill('燃气公司抢修人员到场，关阀检修，复测正常。');
     await dialog.locator('button[type=submit]').click();
     await row.waitFor({ state: 'detached', timeout: 10_000 });

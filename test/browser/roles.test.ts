@@ -79,6 +79,7 @@ describe('logins and roles on the dashboard', () => {
     const id = (await row(gas.id).getAttribute('data-alert-id'))!;
 
     await row(gas.id).locator('[data-action=acknowledge]').click();
+    await page.locator('dialog.ack-dialog button[type=submit]').click();
     await expect.poll(() => row(gas.id).locator('[data-role=state]').textContent(), { timeout: 10_000 }).toBe('已确认');
     await row(gas.id).locator('[data-action=dispatch]').click();
     const dialog = page.locator('dialog.dispatch-dialog');
@@ -94,6 +95,7 @@ describe('logins and roles on the dashboard', () => {
     // Resolved, it waits in 待销号, where a duty officer may look but not sign off.
     await row(gas.id).locator('[data-action=resolve]').click();
     const resolve = page.locator('dialog.resolve-dialog');
+    await resolve.locator('select[name=disposition]').selectOption('real');
     await resolve.locator('textarea').fill('抢修队到场处置完毕。');
     await resolve.locator('button[type=submit]').click();
     await row(gas.id).waitFor({ state: 'detached', timeout: 10_000 });
@@ -152,11 +154,13 @@ describe('logins and roles on the dashboard', () => {
     expect(await mine.locator('[data-action=dispatch]').count()).toBe(0);
     expect(await mine.locator('[data-action=resolve]').count()).toBe(1);
     await mine.locator('[data-action=acknowledge]').click();
+    await page.locator('dialog.ack-dialog button[type=submit]').click();
     await expect.poll(() => mine.locator('[data-role=state]').textContent(), { timeout: 10_000 }).toBe('Acknowledged');
     expect(await mine.locator('[data-action=dispatch]').count()).toBe(0);
     await screenshot(page, 'roles-enterprise.png');
     await mine.locator('[data-action=resolve]').click();
     const resolve = page.locator('dialog.resolve-dialog');
+    await resolve.locator('select[name=disposition]').selectOption('real');
     await resolve.locator('textarea').fill('Load shed; the reactor line is back under its rated power.');
     await resolve.locator('button[type=submit]').click();
     await mine.waitFor({ state: 'detached', timeout: 10_000 });

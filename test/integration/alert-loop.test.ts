@@ -65,12 +65,21 @@ describe('the closed loop over HTTP', () => {
     expect((await post(`/alerts/${a.id}/close`, {}, sup)).status).toBe(409);
     expect((await post('/alerts/nope-1/dispatch', { unit: 'u' })).status).toBe(404);
 
-    expect((await post(`/alerts/${a.id}/acknowledge`, {})).status).toBe(200);
+    expect((await post(`/alerts/${a.id}/acknowledge`, { judgement: 'perhaps' })).status).toBe(400);
+    const ack = await post(`/alerts/${a.id}/acknowledge`, { judgement: 'real' });
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({ state: 'acknowledged', judgement: 'real' });
     const d = await post(`/alerts/${a.id}/dispatch`, { unit: '清新区燃气公司', note: '请立即到场' });
     expect(d.status).toBe(200);
     expect(d.body).toMatchObject({ state: 'dispatched', dispatchedTo: '清新区燃气公司', dispatchedBy: 'duty' });
     expect((await post(`/alerts/${a.id}/resolve`, {})).status).toBe(400); // the note is required
-    expect((await post(`/alerts/${a.id}/resolve`, { note: '已关阀通风' })).status).toBe(200);
+    const noDisposition = await post(`/alerts/${a.id}/resolve`, { note: '已关阀通风' });
+    expect(noDisposition.status).toBe(400); // and the disposition, from the fixed list
+    expect(JSON.stringify(noDisposition.body)).toContain('/disposition');
+    expect((await post(`/alerts/${a.id}/resolve`, { note: '已关阀通风', disposition: 'maybe' })).status).toBe(400);
+    const resolved = await post(`/alerts/${a.id}/resolve`, { note: '已关阀通风', disposition: 'real' });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({ state: 'resolved', disposition: 'real', note: '已关阀通风' });
 
     // 待销号: resolved, listed until closed — and only a supervisor signs off
     expect((await get<Alert[]>('/alerts?state=resolved')).map((x) => x.id)).toContain(a.id);

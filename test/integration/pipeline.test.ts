@@ -101,7 +101,7 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
     const noNote = await post('resolve', {});
     expect(noNote.status).toBe(400);
     expect(noNote.body).toMatchObject({ error: 'invalid resolve body', details: expect.arrayContaining([expect.stringContaining('/note')]) });
-    expect((await post('resolve', { note: '爆管已关阀抢修' })).status).toBe(200);
+    expect((await post('resolve', { note: '爆管已关阀抢修', disposition: 'real' })).status).toBe(200);
     await waitFor(() => received.some((a) => a.id === raised.id && a.state === 'resolved'), { what: 'the resolved alert on the socket' });
     const open = (await api.get<Alert[]>('/alerts?state=open')).body;
     expect(open.some((a) => a.id === raised.id)).toBe(false);

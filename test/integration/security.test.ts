@@ -97,7 +97,7 @@ describe('every person and every device only where they belong', () => {
   it('lets an enterprise user acknowledge and report rectification of its own alert, never sign it off nor silence its tenant', async () => {
     expect((await ent.post(`/alerts/${ownAlert.id}/dispatch`, { unit: '企业' })).status).toBe(403);
     expect((await ent.post<Alert>(`/alerts/${ownAlert.id}/acknowledge`, {})).body.acknowledgedBy).toBe('enterprise');
-    expect((await ent.post<Alert>(`/alerts/${ownAlert.id}/resolve`, { note: '已降负荷' })).body.state).toBe('resolved');
+    expect((await ent.post<Alert>(`/alerts/${ownAlert.id}/resolve`, { note: '已降负荷', disposition: 'real' })).body.state).toBe('resolved');
     expect((await ent.post(`/alerts/${ownAlert.id}/close`, {})).status).toBe(403);
     const now = Date.now();
     expect((await ent.post('/silences', { tenant: 'ent-01', from: now, to: now + 60_000, reason: '检修' })).status).toBe(403);

@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR, type Alert, type Level } from '@lifeline/core';
 import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { api, type NotificationView, type TimelineEntry } from './api.js';
 import { h } from './dom.js';
+import { dispositionLabel, tr } from './i18n-register.js';
 import { actionLabel, actorLabel, channelLabel, formatDateTime, kindLabel, levelLabel, notifyReasonLabel, notifyStatusLabel, stateLabel, t } from './i18n.js';
 
 const RELOAD_DEBOUNCE_MS = 300;
@@ -136,6 +137,9 @@ export class AlertDetailView {
         row(t('dispatchedTo'), a.dispatchedTo ?? null),
         // Other notes (acknowledge, dispatch) are in the timeline, each with its step.
         row(t('fieldNote'), (a.state === 'resolved' || a.state === 'closed') && a.note ? a.note : null),
+        row(tr('judgement'), a.judgement ? dispositionLabel(a.judgement) : null),
+        row(tr('disposition'), a.disposition ? h('span', { 'data-role': 'disposition' }, dispositionLabel(a.disposition)) : null),
+        row(tr('hazardLink'), a.hazard ? h('span', { class: 'mono', 'data-role': 'hazard' }, a.hazard) : null),
       ),
     ];
     this.summary.replaceChildren(...nodes.filter((n): n is HTMLDivElement => n !== null));

@@ -6,8 +6,10 @@
  */
 import { ROLES } from '@lifeline/core';
 import type {
+  AcknowledgeBody,
   Alert,
   AlertQuery,
+  ResolveBody,
   AuditEntry,
   AuditQuery,
   DeadLetterList,
@@ -73,7 +75,7 @@ interface RequestOptions {
   anonymous?: boolean;
 }
 
-async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), REQUEST_TIMEOUT_MS);
   const sentAt = performance.now();
@@ -119,7 +121,7 @@ async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?
   }
 }
 
-function query(params: Record<string, string | number | undefined>): string {
+export function query(params: Record<string, string | number | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
   const s = q.toString();
@@ -146,9 +148,10 @@ export const api = {
   history: (id: string, minutes = 60, points = 120) => request<History>('GET', `/api/devices/${encodeURIComponent(id)}/history${query({ minutes, points })}`),
   alerts: (q: AlertQuery = { state: 'open' }) => request<Alert[]>('GET', `/api/alerts${query(q as Record<string, string | number | undefined>)}`),
   // The actor of every action is the logged-in person, taken by the server from the session.
-  acknowledge: (id: string, note?: string) => alertAction(id, 'acknowledge', note ? { note } : {}),
+  acknowledge: (id: string, b: AcknowledgeBody = {}) => alertAction(id, 'acknowledge', b),
   dispatch: (id: string, unit: string, note?: string) => alertAction(id, 'dispatch', note ? { unit, note } : { unit }),
-  resolve: (id: string, note: string) => alertAction(id, 'resolve', { note }),
+  /** With the disposition; a real one may open a hazard in the same step. */
+  resolve: (id: string, b: ResolveBody) => alertAction(id, 'resolve', b),
   close: (id: string, note?: string) => alertAction(id, 'close', note ? { note } : {}),
   timeline: (id: string) => request<TimelineEntry[]>('GET', `/api/alerts/${encodeURIComponent(id)}/timeline`),
   silences: () => request<Silence[]>('GET', '/api/silences'),

@@ -19,6 +19,10 @@ export interface FieldSpec {
   /** For `select`: [value, label]; the first is preselected. */
   options?: [string, string][];
   rows?: number;
+  /** The value it starts with. */
+  value?: string;
+  /** For `text`: the input's type (`date`, `number`). */
+  inputType?: string;
 }
 
 export interface FormDialogOptions {
@@ -29,6 +33,8 @@ export interface FormDialogOptions {
   hint?: string;
   fields: FieldSpec[];
   submitLabel?: string;
+  /** A check across fields once each required one is filled: the message to show, or null. */
+  validate?: (values: Record<string, string>) => string | null;
 }
 
 type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
@@ -51,7 +57,7 @@ export function askForm(opts: FormDialogOptions): Promise<Record<string, string>
         control = h('select', { name: f.name }, ...(f.options ?? []).map(([v, label]) => h('option', { value: v }, label)));
       } else {
         control = h('input', {
-          type: 'text',
+          type: f.inputType ?? 'text',
           maxlength: f.maxLength,
           placeholder: f.placeholder,
           name: f.name,
@@ -59,6 +65,7 @@ export function askForm(opts: FormDialogOptions): Promise<Record<string, string>
           'aria-required': f.required ? 'true' : undefined,
         });
       }
+      if (f.value !== undefined) control.value = f.value;
       controls.set(f.name, control);
       const chips = f.suggestions?.length
         ? h(
@@ -116,6 +123,11 @@ export function askForm(opts: FormDialogOptions): Promise<Record<string, string>
           return;
         }
         values[f.name] = v;
+      }
+      const problem = opts.validate?.(values);
+      if (problem) {
+        error.textContent = problem;
+        return;
       }
       done(values);
     });

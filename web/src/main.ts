@@ -12,13 +12,16 @@ import { AlertStore } from './alert-store.js';
 import { alertTitle } from './alert-text.js';
 import { api, ApiError, isUnauthorized } from './api.js';
 import { showAuditLog } from './audit-log.js';
+import { showHazards } from './hazard-register.js';
+import { tr } from './i18n-register.js';
+import { showShifts } from './shift-panel.js';
 import { loadBoundaries } from './basemap.js';
 import { showDeadLetters } from './dead-letters.js';
 import { h, toast } from './dom.js';
 import { getLang, levelLabel, onLangChange, setLang, statusLabel, t, translateStatic } from './i18n.js';
 import { DeviceTable } from './device-table.js';
 import { MapView, STATUS_COLORS } from './map-view.js';
-import { askClose, askDispatch, askResolveNote } from './resolve-dialog.js';
+import { askAcknowledge, askClose, askDispatch, askResolve } from './resolve-dialog.js';
 import { onSessionLost, reportFailure, sessionLost, signIn } from './session.js';
 import { settings } from './settings.js';
 import { showSilences, SilenceBook } from './silences.js';
@@ -79,14 +82,17 @@ async function startDashboard(me: Me): Promise<void> {
     $('alert-panel'),
     { open: store, resolved: resolvedStore },
     {
-      acknowledge: (a) => attempt(() => api.acknowledge(a.id)),
+      async acknowledge(a) {
+        const b = await askAcknowledge(subject(a));
+        if (b) await attempt(() => api.acknowledge(a.id, b));
+      },
       async dispatch(a) {
         const d = await askDispatch(subject(a));
         if (d) await attempt(() => api.dispatch(a.id, d.unit, d.note));
       },
       async resolve(a) {
-        const note = await askResolveNote(subject(a));
-        if (note !== null) await attempt(() => api.resolve(a.id, note));
+        const b = await askResolve(subject(a), a.judgement);
+        if (b) await attempt(() => api.resolve(a.id, b));
       },
       async close(a) {
         const note = await askClose(subject(a));
@@ -104,7 +110,9 @@ async function startDashboard(me: Me): Promise<void> {
     ? h('button', { type: 'button', class: 'btn map-tool', id: 'dead-letters-open', 'data-testid': 'dead-letters-open' })
     : null;
   const auditBtn = may('audit:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'audit-open', 'data-testid': 'audit-open' }) : null;
-  $('map-tools').replaceChildren(...[silencesBtn, deadLettersBtn, auditBtn].filter((b): b is HTMLButtonElement => b !== null));
+  const hazardsBtn = may('hazards:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'hazards-open', 'data-testid': 'hazards-open' }) : null;
+  const shiftsBtn = may('shifts:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'shifts-open', 'data-testid': 'shifts-open' }) : null;
+  $('map-tools').replaceChildren(...[silencesBtn, deadLettersBtn, auditBtn, hazardsBtn, shiftsBtn].filter((b): b is HTMLButtonElement => b !== null));
   const renderTools = () => {
     const n = silences.active().length;
     silencesBtn.replaceChildren(t('silences'), h('span', { class: `tool-n${n ? ' has' : ''}` }, String(n)));
@@ -113,6 +121,8 @@ async function startDashboard(me: Me): Promise<void> {
       h('span', { class: `tool-n${deadLetterTotal ? ' warn' : ''}` }, deadLetterTotal === null ? '—' : String(deadLetterTotal)),
     );
     auditBtn?.replaceChildren(t('audit'));
+    hazardsBtn?.replaceChildren(tr('hazards'));
+    shiftsBtn?.replaceChildren(tr('shifts'));
   };
   const setDeadLetterTotal = (n: number) => {
     deadLetterTotal = n;
@@ -137,6 +147,11 @@ async function startDashboard(me: Me): Promise<void> {
   silencesBtn.addEventListener('click', () => showSilences(silences, deviceName));
   deadLettersBtn?.addEventListener('click', () => showDeadLetters(setDeadLetterTotal));
   auditBtn?.addEventListener('click', () => showAuditLog());
+  hazardsBtn?.addEventListener('click', () => showHazards(me));
+  shiftsBtn?.addEventListener('click', () => showShifts(me));
+  // A 督办 message links to its hazard: `/?hazard=<id>`.
+  const linkedHazard = new URLSearchParams(location.search).get('hazard');
+  if (linkedHazard && hazardsBtn) showHazards(me, linkedHazard);
   silences.onChange(renderTools);
   // Only a role that may read dead letters asks for them: any other would earn a 403 every 30 s.
   const pollDeadLetters = async () => {

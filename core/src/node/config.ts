@@ -191,6 +191,18 @@ export const CONFIG_KEYS = {
     default: 120,
     parse: positiveMinutes,
   },
+  hazardEscalationRepeatMinutes: {
+    env: 'HAZARD_ESCALATION_REPEAT_MINUTES',
+    doc: 'Minutes between escalations (督办) of a hazard past its rectification deadline and not signed off',
+    default: 24 * 60,
+    parse: int(1, 365 * 24 * 60),
+  },
+  hazardCheckSeconds: {
+    env: 'HAZARD_CHECK_SECONDS',
+    doc: 'Seconds between checks for hazards past their deadline (each check reads only the hazards due, by an index)',
+    default: 60,
+    parse: int(1, 3600),
+  },
   publicUrl: {
     env: 'PUBLIC_URL',
     doc: 'Address of the dashboard as people reach it, for links in notifications',

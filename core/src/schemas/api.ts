@@ -2,6 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { validator } from '../validate.js';
 import { DeviceKindSchema, LevelSchema, LevelValues } from './device.js';
 import { ALERT_STATES, DirectionSchema } from './alert.js';
+import { DispositionSchema } from '../disposition.js';
+import { HazardFromAlert } from './hazard.js';
 
 export const Actor = Type.String({ minLength: 1, maxLength: 64 });
 export const Note = Type.String({ minLength: 1, maxLength: 500 });
@@ -10,12 +12,23 @@ export const Note = Type.String({ minLength: 1, maxLength: 500 });
  * Action bodies carry no actor: the actor of every action is the logged-in
  * user, taken from the session (a body naming one is refused as an unknown field).
  */
-export const AcknowledgeBody = Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+export const AcknowledgeBody = Type.Object(
+  {
+    note: Type.Optional(Type.String({ maxLength: 500 })),
+    /** 研判: the first judgement of what the alert is, from the disposition list. */
+    judgement: Type.Optional(DispositionSchema),
+  },
+  { additionalProperties: false },
+);
 export type AcknowledgeBody = Static<typeof AcknowledgeBody>;
 export const acknowledgeBody = validator(AcknowledgeBody);
 
-/** Resolving needs a note: what was found and done (整改情况). */
-export const ResolveBody = Type.Object({ note: Note }, { additionalProperties: false });
+/**
+ * Resolving needs a note (what was found and done, 整改情况) and the
+ * disposition from the fixed list; a `real` one may open a hazard in the same
+ * step (`hazard`): both happen, or neither.
+ */
+export const ResolveBody = Type.Object({ note: Note, disposition: DispositionSchema, hazard: Type.Optional(HazardFromAlert) }, { additionalProperties: false });
 export type ResolveBody = Static<typeof ResolveBody>;
 export const resolveBody = validator(ResolveBody);
 
@@ -281,8 +294,12 @@ export const notificationQuery = validator(NotificationQuery);
 
 export const NOTIFY_CHANNELS = ['webhook', 'wecom', 'dingtalk'] as const;
 export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
-/** Why a message was sent: a new alert, a higher level, or escalation to the supervisor (上级/带班领导). */
-export const NOTIFY_REASONS = ['raised', 'upgraded', 'escalated'] as const;
+/**
+ * Why a message was sent: a new alert, a higher level, escalation to the
+ * supervisor (上级/带班领导), or a hazard past its rectification deadline (督办;
+ * its `alertId` is then the hazard's id).
+ */
+export const NOTIFY_REASONS = ['raised', 'upgraded', 'escalated', 'hazard_overdue'] as const;
 export type NotifyReason = (typeof NOTIFY_REASONS)[number];
 export const NOTIFY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type NotifyStatus = (typeof NOTIFY_STATUSES)[number];

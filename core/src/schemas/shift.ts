@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { validator } from '../validate.js';
-import { LevelSchema } from './device.js';
 
 /**
  * Duty shifts (值班交接班): one officer is on duty at a time. A shift starts
@@ -8,6 +7,7 @@ import { LevelSchema } from './device.js';
  * shift changes hands only on acceptance.
  */
 const Ms = Type.Integer({ minimum: 0 });
+const Count = Type.Integer({ minimum: 0 });
 
 export const Shift = Type.Object({
   id: Type.String(),
@@ -24,10 +24,10 @@ export type Shift = Static<typeof Shift>;
 
 /** What is still open at a handover, counted when it is started. */
 export const HandoverSummary = Type.Object({
-  alerts: Type.Object({ total: Type.Integer({ minimum: 0 }), byLevel: Type.Record(LevelSchema, Type.Integer({ minimum: 0 })) }),
+  alerts: Type.Object({ total: Count, byLevel: Type.Object({ red: Count, orange: Count, yellow: Count, blue: Count }) }),
   /** The open alerts' ids, most severe first (at most HANDOVER_ALERT_IDS_MAX). */
   alertIds: Type.Array(Type.String()),
-  hazards: Type.Object({ open: Type.Integer({ minimum: 0 }), overdue: Type.Integer({ minimum: 0 }), major: Type.Integer({ minimum: 0 }) }),
+  hazards: Type.Object({ open: Count, overdue: Count, major: Count }),
 });
 export type HandoverSummary = Static<typeof HandoverSummary>;
 export const HANDOVER_ALERT_IDS_MAX = 50;

@@ -12,7 +12,9 @@ import {
   resolveBody,
   silenceBody,
   can,
+  transitionRefusal,
   type Alert,
+  type Hazard,
   type DeadLetterList,
   type DeviceHistory,
   type DistrictMeta,
@@ -33,6 +35,7 @@ import type { SilenceStore } from '../alerts/silences.js';
 import type { AuditTrail } from '../auth/audit-trail.js';
 import { authOf, inScope, mustAuth, mustBeAllowed, requirePermission, tenantScope, type AuthContext } from '../auth/http-auth.js';
 import type { DeviceViews } from '../device-views.js';
+import type { HazardRegister } from '../hazards/hazard-register.js';
 import type { HistoryReader } from '../history.js';
 import type { AuditStore } from '../store/types.js';
 import { HttpError, numericQuery, param, validated } from './http-errors.js';
@@ -57,6 +60,8 @@ export interface ApiDeps {
   silences: SilenceStore;
   audit: AuditTrail;
   auditLog: AuditStore;
+  /** The hazard register: a real alert opens a hazard as it is resolved. */
+  hazards: HazardRegister;
 }
 
 /** Thin routes: check who asks and what they may see, validate, call the stage, answer. */
@@ -163,10 +168,58 @@ export function apiRouter(d: ApiDeps): Router {
       await d.audit.record(req, a, { action: `alert.${name}`, target: after.id, before: was, after: { state: after.state, level: after.level, ...b } });
       res.json(after);
     });
-  action('acknowledge', 'alerts:acknowledge', acknowledgeBody, (id, actor, b) => d.alerts.acknowledge(id, actor, b.note));
-  action('resolve', 'alerts:resolve', resolveBody, (id, actor, b) => d.alerts.resolve(id, actor, b.note));
+  action('acknowledge', 'alerts:acknowledge', acknowledgeBody, (id, actor, b) => d.alerts.acknowledge(id, actor, b.note, b.judgement));
   action('dispatch', 'alerts:dispatch', dispatchBody, (id, actor, b) => d.alerts.dispatch(id, actor, b.unit, b.note));
   action('close', 'alerts:close', closeBody, (id, actor, b) => d.alerts.close(id, actor, b.note));
+
+  /**
+   * 处置完成 with its disposition; a `real` one may open a hazard in the same
+   * step: the alert is resolved inside the hazard's transaction, so either
+   * both are recorded or (a refusal, a database failure) neither.
+   */
+  r.post('/alerts/:id/resolve', async (req, res) => {
+    const a = mustAuth(req);
+    mustBeAllowed(a, 'alerts:resolve');
+    const before = alertFor(a, param(req, 'id'));
+    const was = { state: before.state, level: before.level };
+    const b = validated(resolveBody, req.body ?? {}, 'resolve body');
+    const actor = a.user.username;
+    let after: Alert;
+    let hazard: Hazard | undefined;
+    if (b.hazard) {
+      if (b.disposition !== 'real')
+        throw new HttpError(400, 'invalid resolve body', [`/hazard: only a real alert opens a hazard (disposition is ${b.disposition})`]);
+      mustBeAllowed(a, 'hazards:create');
+      const refusal = transitionRefusal('resolve', before.state);
+      if (refusal) throw new HttpError(409, `alert ${before.id} ${refusal}`);
+      let resolved: Alert | undefined;
+      ({ hazard } = await d.hazards.fromAlert(before, b.hazard, b.note, actor, (h) => {
+        resolved = d.alerts.resolve(before.id, actor, b.note, { disposition: b.disposition, hazard: h.id });
+      }));
+      after = resolved!;
+    } else after = d.alerts.resolve(before.id, actor, b.note, { disposition: b.disposition });
+    await d.alerts.flush();
+    await d.audit.record(req, a, {
+      action: 'alert.resolve',
+      target: after.id,
+      before: was,
+      after: { state: after.state, level: after.level, note: b.note, disposition: b.disposition, ...(hazard ? { hazard: hazard.id } : {}) },
+    });
+    if (hazard)
+      await d.audit.record(req, a, {
+        action: 'hazard.create',
+        target: hazard.id,
+        after: {
+          state: hazard.state,
+          level: hazard.level,
+          unit: hazard.tenant ?? hazard.department,
+          deadline: hazard.deadline,
+          source: 'alert',
+          sourceRef: after.id,
+        },
+      });
+    res.json(after);
+  });
 
   r.get('/alerts/:id/timeline', requirePermission('alerts:read'), async (req, res) => {
     const a = mustAuth(req);

@@ -4,7 +4,7 @@ import { EVENT_LABELS, KINDS, LEVEL_LABELS, thresholdText, type Alert, type Aler
 const MAX_MARKDOWN_BYTES = 4000;
 
 const STATE_ZH: Record<AlertState, string> = { raised: '待确认', acknowledged: '已确认', dispatched: '已派单', resolved: '已处置待销号', closed: '已销号' };
-const REASON_ZH: Record<NotifyReason, string> = { raised: '新预警', upgraded: '预警升级', escalated: '超时升级督办' };
+const REASON_ZH: Record<NotifyReason, string> = { raised: '新预警', upgraded: '预警升级', escalated: '超时升级督办', hazard_overdue: '隐患超期督办' };
 
 /** What every message says, whatever the channel. */
 export interface AlertFacts {
@@ -132,11 +132,11 @@ const TIME = new Intl.DateTimeFormat('zh-CN', {
   hour12: false,
 });
 
-function formatTime(ms: number): string {
+export function formatTime(ms: number): string {
   return TIME.format(new Date(ms));
 }
 
-function fitBytes(s: string, max: number): string {
+export function fitBytes(s: string, max: number): string {
   if (Buffer.byteLength(s) <= max) return s;
   let out = s;
   while (Buffer.byteLength(out) > max - 3) out = out.slice(0, -16);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Alert, NotifyChannel, NotifyReason } from '@lifeline/core';
+import type { Alert, Hazard, NotifyChannel, NotifyReason } from '@lifeline/core';
 import { backoff, logger } from '@lifeline/core/node';
 import type { AlertChange } from '../alerts/alert-manager.js';
 import { renderMessage } from './formats.js';
+import { renderHazardMessage } from './hazard-formats.js';
 import type { Outbox, OutboxItem } from './outbox.js';
 
 const log = logger('notifier');
@@ -80,21 +81,31 @@ export class Notifier {
   }
 
   enqueue(alert: Alert, reason: NotifyReason): void {
+    this.enqueueMessage(alert.id, alert.level, reason, (channel) => renderMessage(channel, alert, reason, this.opts.publicUrl));
+  }
+
+  /** A hazard past its deadline (督办), to every target, through the outbox like an alert. */
+  enqueueHazard(hazard: Hazard): void {
+    this.enqueueMessage(hazard.id, hazard.level, 'hazard_overdue', (channel) => renderHazardMessage(channel, hazard, this.opts.publicUrl));
+  }
+
+  /** One message per configured target about `ref` (an alert's or a hazard's id), on disk before the first try. */
+  private enqueueMessage(ref: string, level: string, reason: NotifyReason, render: (channel: NotifyChannel) => unknown): void {
     const now = Date.now();
     const items: OutboxItem[] = [];
     for (const channel of this.channels) {
       items.push({
         id: `n-${now.toString(36)}-${randomBytes(4).toString('hex')}`,
-        alertId: alert.id,
+        alertId: ref,
         channel,
         reason,
-        level: alert.level,
+        level,
         createdAt: now,
         status: 'pending',
         attempts: 0,
         nextAt: now,
         url: this.opts.targets[channel]!,
-        body: renderMessage(channel, alert, reason, this.opts.publicUrl),
+        body: render(channel),
       });
     }
     this.opts.outbox.add(items);

@@ -1,5 +1,6 @@
 /** The store of record (PostgreSQL): open it with `openStore(DATABASE_URL)`. */
 export * from './types.js';
+export * from './register-types.js';
 export { openStore, DEFAULT_POOL_SIZE, type OpenStoreOptions } from './open-store.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { SESSION_TOUCH_MS } from './sessions.js';

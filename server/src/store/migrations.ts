@@ -108,6 +108,93 @@ CREATE INDEX audit_log_target ON audit_log (target, occurred_at);
 CREATE INDEX audit_log_tenant ON audit_log (tenant, occurred_at);
 `,
   },
+  {
+    id: '002-hazards-shifts',
+    sql: `
+CREATE TABLE hazards (
+  id VARCHAR(40) PRIMARY KEY,
+  source VARCHAR(16) NOT NULL,
+  source_ref VARCHAR(128),
+  -- The unit responsible: a tenant, or a department by name (one of the two).
+  tenant VARCHAR(64),
+  department VARCHAR(100),
+  unit_name TEXT NOT NULL,
+  town VARCHAR(32) NOT NULL,
+  industry VARCHAR(32),
+  device VARCHAR(64),
+  level VARCHAR(16) NOT NULL,
+  state VARCHAR(16) NOT NULL,
+  description TEXT NOT NULL,
+  deadline BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_by VARCHAR(64) NOT NULL,
+  updated_at BIGINT NOT NULL,
+  reported_at BIGINT,
+  signed_off_at BIGINT,
+  signed_off_by VARCHAR(64),
+  escalations INTEGER NOT NULL DEFAULT 0,
+  escalated_at BIGINT,
+  -- When the next escalation (督办) is due: the deadline, then a repeat after each; NULL once signed off.
+  escalate_at BIGINT
+);
+CREATE INDEX hazards_escalate_at ON hazards (escalate_at);
+CREATE INDEX hazards_deadline ON hazards (deadline);
+CREATE INDEX hazards_tenant ON hazards (tenant, created_at);
+CREATE INDEX hazards_town ON hazards (town, created_at);
+CREATE INDEX hazards_industry ON hazards (industry, created_at);
+CREATE INDEX hazards_state ON hazards (state, deadline);
+CREATE INDEX hazards_source_ref ON hazards (source_ref);
+
+CREATE TABLE hazard_events (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  hazard_id VARCHAR(40) NOT NULL REFERENCES hazards (id),
+  occurred_at BIGINT NOT NULL,
+  actor VARCHAR(64) NOT NULL,
+  action VARCHAR(16) NOT NULL,
+  from_state VARCHAR(16),
+  to_state VARCHAR(16) NOT NULL,
+  note TEXT,
+  -- JSON array of attachment names.
+  attachments TEXT NOT NULL
+);
+CREATE INDEX hazard_events_hazard ON hazard_events (hazard_id, id);
+
+CREATE TABLE duty_shifts (
+  id VARCHAR(40) PRIMARY KEY,
+  user_id VARCHAR(36) NOT NULL,
+  officer VARCHAR(64) NOT NULL,
+  officer_name TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  note TEXT,
+  -- 1 while the shift lasts, NULL after: the unique index keeps one officer on duty at a time.
+  on_duty INTEGER
+);
+CREATE UNIQUE INDEX duty_shifts_on_duty ON duty_shifts (on_duty);
+CREATE INDEX duty_shifts_started_at ON duty_shifts (started_at);
+CREATE INDEX duty_shifts_ended_at ON duty_shifts (ended_at);
+
+CREATE TABLE shift_handovers (
+  id VARCHAR(40) PRIMARY KEY,
+  shift_id VARCHAR(40) NOT NULL REFERENCES duty_shifts (id),
+  from_officer VARCHAR(64) NOT NULL,
+  from_name TEXT NOT NULL,
+  to_officer VARCHAR(64),
+  state VARCHAR(16) NOT NULL,
+  created_at BIGINT NOT NULL,
+  note TEXT,
+  summary_json TEXT NOT NULL,
+  accepted_at BIGINT,
+  accepted_by VARCHAR(64),
+  accept_note TEXT,
+  next_shift VARCHAR(40),
+  -- 1 while waiting for acceptance, NULL after: at most one pending handover.
+  pending INTEGER
+);
+CREATE UNIQUE INDEX shift_handovers_pending ON shift_handovers (pending);
+CREATE INDEX shift_handovers_created_at ON shift_handovers (created_at);
+`,
+  },
 ];
 
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

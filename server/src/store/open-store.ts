@@ -4,6 +4,8 @@ import pg from 'pg';
 import { apiKeyStore } from './api-keys.js';
 import { auditStore } from './audit.js';
 import { deviceCredentialStore } from './device-credentials.js';
+import { hazardStore } from './hazards.js';
+import { shiftStore } from './shifts.js';
 import { appliedMigrations, migrate } from './migrations.js';
 import { sessionStore } from './sessions.js';
 import type { StoreContext } from './store-context.js';
@@ -62,6 +64,8 @@ export async function openStore(databaseUrl: string, opts: OpenStoreOptions = {}
     credentials: deviceCredentialStore(ctx),
     apiKeys: apiKeyStore(ctx),
     audit: auditStore(ctx),
+    hazards: hazardStore(ctx),
+    shifts: shiftStore(ctx),
     migrations: () => appliedMigrations(pool),
     async ping() {
       try {

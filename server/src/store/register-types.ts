@@ -31,11 +31,32 @@ export interface HazardChange {
   attachments?: string[];
 }
 
+/** The groupings of `GET /api/hazards/summary`: per responsible unit, per town, per industry. */
+export type HazardGroup = 'unit' | 'town' | 'industry';
+
+export interface HazardSummaryRow {
+  /** The tenant or department id, the town, or the industry (null: none recorded). */
+  key: string | null;
+  label: string;
+  total: number;
+  open: number;
+  overdue: number;
+  major: number;
+  signedOff: number;
+}
+
 export interface HazardStore {
-  create(h: NewHazard): Promise<Hazard>;
+  /**
+   * Enters a hazard with its `created` history line. `beforeCommit` runs inside
+   * the transaction: if it throws, nothing is stored (resolving an alert and
+   * opening its hazard happen together or not at all).
+   */
+  create(h: NewHazard, beforeCommit?: (h: Hazard) => void): Promise<{ hazard: Hazard; event: HazardEvent }>;
   get(id: string): Promise<Hazard | undefined>;
   /** Newest first; `tenant` scopes an enterprise user to its own. */
   list(q: HazardQuery, now: number): Promise<{ total: number; overdue: number; items: Hazard[] }>;
+  /** Counts per unit, town or industry over the hazards the query selects, most overdue first. */
+  summary(by: HazardGroup, q: HazardQuery, now: number): Promise<HazardSummaryRow[]>;
   history(id: string): Promise<HazardEvent[]>;
   /**
    * Applies a change in one transaction (row locked): undefined when the hazard
@@ -45,7 +66,7 @@ export interface HazardStore {
   /** Open hazards whose next escalation time is due (an index on it: proportional to what is due). */
   due(now: number, limit: number): Promise<Hazard[]>;
   /** Records an escalation and schedules the next one at `next`; false when it was signed off or escalated meanwhile. */
-  escalated(id: string, at: number, next: number): Promise<{ hazard: Hazard; event: HazardEvent } | undefined>;
+  escalated(id: string, at: number, next: number, note: string): Promise<{ hazard: Hazard; event: HazardEvent } | undefined>;
   /** Open, overdue and open major hazards (for a handover). */
   counts(now: number): Promise<HandoverSummary['hazards']>;
 }

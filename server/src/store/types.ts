@@ -5,6 +5,7 @@
  * the PostgreSQL implementation.
  */
 import type { AuditEntry, AuditQuery, Role } from '@lifeline/core';
+import type { HazardStore, ShiftStore } from './register-types.js';
 
 export interface User {
   id: string;
@@ -143,6 +144,10 @@ export interface Store {
   credentials: DeviceCredentialStore;
   apiKeys: ApiKeyStore;
   audit: AuditStore;
+  /** The hazard register (隐患清单). */
+  hazards: HazardStore;
+  /** Duty shifts (值班交接班): `shifts.dutyOfficerAt(t)` says who was on duty. */
+  shifts: ShiftStore;
   /** The migrations applied, newest last. */
   migrations(): Promise<string[]>;
   ping(): Promise<{ ok: boolean; detail?: string }>;

@@ -80,10 +80,15 @@ describe('topics', () => {
 });
 
 describe('API bodies and queries', () => {
-  it('requires a note to resolve an alert', () => {
+  it('requires a note and a disposition to resolve an alert', () => {
     expect(resolveBody.check({}).ok).toBe(false);
     expect(resolveBody.check({ note: '' }).ok).toBe(false);
-    expect(resolveBody.check({ note: '已关阀通风，复测正常' }).ok).toBe(true);
+    // …and the disposition from the fixed list; a hazard only with its level and deadline.
+    expect(resolveBody.check({ note: '已关阀通风，复测正常' }).ok).toBe(false);
+    expect(resolveBody.check({ note: '已关阀通风，复测正常', disposition: 'real' }).ok).toBe(true);
+    expect(resolveBody.check({ note: '已关阀通风，复测正常', disposition: 'unsure' }).ok).toBe(false);
+    expect(resolveBody.check({ note: 'x', disposition: 'real', hazard: { level: 'major', deadline: 1 } }).ok).toBe(true);
+    expect(resolveBody.check({ note: 'x', disposition: 'real', hazard: { level: 'major' } }).ok).toBe(false);
   });
 
   it('refuses an actor in an action body: the actor is the logged-in user', () => {
