@@ -40,6 +40,10 @@ export const PERMISSIONS = [
   'shifts:read',
   /** Starting a shift, handing over, accepting a handover. */
   'shifts:take',
+  /** 报表: the daily, weekly and monthly reports of the whole city (never an enterprise's). */
+  'reports:read',
+  /** Generating a report now, for a period of one's choosing. */
+  'reports:generate',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -55,18 +59,19 @@ const DUTY: Permission[] = [
   'hazards:update',
   'shifts:read',
   'shifts:take',
+  'reports:read',
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),
   /** 带班领导: a duty officer's work, plus sign-off, silences of any scope, the audit log and the duty room's users. */
-  supervisor: new Set<Permission>([...DUTY, 'alerts:close', 'silences:any', 'audit:read', 'users:manage', 'hazards:signoff']),
+  supervisor: new Set<Permission>([...DUTY, 'alerts:close', 'silences:any', 'audit:read', 'users:manage', 'hazards:signoff', 'reports:generate']),
   /** 值班员. */
   duty: new Set(DUTY),
   /** Its own tenant only: acknowledges and reports rectification (处置完成) of its alerts and hazards, never signs off. */
   enterprise: new Set<Permission>([...STAFF_READ, 'alerts:acknowledge', 'alerts:resolve', 'silences:device', 'hazards:update']),
   /** Read-only, the audit log included. */
-  auditor: new Set<Permission>([...STAFF_READ, 'notifications:read', 'audit:read', 'shifts:read']),
+  auditor: new Set<Permission>([...STAFF_READ, 'notifications:read', 'audit:read', 'shifts:read', 'reports:read']),
 };
 
 export function can(role: Role, permission: Permission): boolean {

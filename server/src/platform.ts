@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import compression from 'compression';
 import express from 'express';
-import type { Health, SpoolBacklog } from '@lifeline/core';
+import { REPORT_MAX_ROWS, type Health, type SpoolBacklog } from '@lifeline/core';
 import {
   ensureDatabase,
   influxQuery,
@@ -50,9 +50,11 @@ import { ingestUsername } from './auth/accounts.js';
 import { DeviceViews } from './device-views.js';
 import { HistoryReader } from './history.js';
 import { SocketHub } from './socket-hub.js';
-import { alertStatLine } from './stats/alert-stat-line.js';
+import { statLines } from './stats/alert-stat-line.js';
 import { computeStats } from './stats/stats-query.js';
 import { statsRouter } from './api/stats-routes.js';
+import { reportRouter } from './api/report-routes.js';
+import { ReportService } from './reports/report-service.js';
 
 const log = logger('platform');
 
@@ -69,6 +71,8 @@ export interface Platform {
   store: Store;
   /** 督办 of hazards past their deadline (tests run `check()` rather than wait for the timer). */
   hazardEscalation: HazardEscalation;
+  /** 日报/周报/月报: made at the hour, on request, kept and sent. */
+  reports: ReportService;
   /** What the ingest and alert-log spools hold that InfluxDB does not have yet. */
   backlog(): { ingest: SpoolBacklog; alerts: SpoolBacklog };
   stop(): Promise<void>;
@@ -170,9 +174,9 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   const lookup = (id: string) => registry.byId.get(id);
   // Each listener isolated: a failing one never keeps the others from the change.
   const listeners: ((c: AlertChange) => void)[] = [(c) => hub?.alertChanged(c), (c) => notifier.onAlertChange(c)];
-  // A resolved alert's statistics point rides in the same spool record as its log entry.
+  // A raised or resolved alert's statistics points ride in the same spool record as its log entry.
   const statLookups = { device: lookup, tenant: (id: string) => registry.tenantsById.get(id) };
-  const alertLog = new InfluxAlertLog(alertLines, (e, ts) => (e.action === 'resolved' ? alertStatLine(e.alert, ts, statLookups) : null), now);
+  const alertLog = new InfluxAlertLog(alertLines, (e, ts) => statLines(e.alert, e.action, ts, statLookups), now);
   const alerts = new AlertManager({
     lookup,
     log: alertLog,
@@ -332,6 +336,25 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     return computeStats({ influx, registry, openAlerts: () => alerts.list({ state: 'open', limit: 5000 }), limits: escalationLimits, now }, q);
   };
   app.use('/api', statsRouter({ stats, now }));
+  const reports = new ReportService({
+    store: store.reports,
+    sources: {
+      district: registry.district.name,
+      stats,
+      openAlerts: () => alerts.list({ state: 'open', limit: 5000 }),
+      overdueHazards: async (at) => {
+        const r = await store.hazards.list({ state: 'overdue', limit: REPORT_MAX_ROWS }, at);
+        return { total: r.total, items: r.items };
+      },
+      shifts: (from, to) => store.shifts.inPeriod(from, to),
+    },
+    notify: (entry, content) => notifier.enqueueReport(entry, content),
+    timeZone: config.reportTimeZone,
+    dailyHour: config.reportDailyHour,
+    schedule: config.reportsSchedule,
+    now,
+  });
+  app.use('/api', reportRouter({ store: store.reports, service: reports, audit, timeZone: config.reportTimeZone }));
   app.use('/api', (req) => {
     throw new HttpError(404, `no such API route: ${req.method} ${req.originalUrl.split('?')[0]}`);
   });
@@ -358,6 +381,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   await ingest.start();
   alerts.start();
   hazardEscalation.start();
+  reports.start();
   log.info({ httpUrl, mqttUrl, influx: config.influxUrl, db: config.influxDb, devices: registry.byId.size }, 'Lifeline is up');
 
   let stopping: Promise<void> | null = null;
@@ -366,6 +390,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       await ingest.stop().catch((err) => log.error({ err }, 'ingest stop failed'));
       alerts.stop();
       await hazardEscalation.stop();
+      await reports.stop();
       await hub!.stop();
       // close() waits for every connection to end; a browser's keep-alive connection would hold it, so end them now.
       const closed = new Promise<void>((r) => http.close(() => r()));
@@ -379,7 +404,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       log.info('Lifeline stopped');
     })());
 
-  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, hazardEscalation, backlog, stop };
+  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, hazardEscalation, reports, backlog, stop };
 }
 
 async function waitForInflux(t: InfluxTarget): Promise<void> {

@@ -63,6 +63,8 @@ export async function startTestPlatform(overrides: Partial<Config>, opts: TestPl
       mqttClientId: uniqueName('ingest'),
       dataDir: tempDataDir(),
       logLevel: 'warn',
+      // Reports only when a test asks: a scheduled one would post to the receivers other tests count.
+      reportsSchedule: false,
       ...overrides,
       databaseUrl,
     },

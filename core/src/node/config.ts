@@ -59,6 +59,14 @@ const oneOf =
     return raw as T;
   };
 const file: Parser<string> = (raw) => path.resolve(raw);
+const timeZone: Parser<string> = (raw, name) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: raw });
+  } catch {
+    throw new ConfigError(`${name} must be an IANA time zone such as Asia/Shanghai, got "${raw}"`);
+  }
+  return raw;
+};
 
 /** `red=5,orange=15,…`: minutes per level; fractions allowed (`red=0.5`). */
 const minutesPerLevel: Parser<Record<'red' | 'orange' | 'yellow' | 'blue', number>> = (raw, name) => {
@@ -261,6 +269,24 @@ export const CONFIG_KEYS = {
     doc: 'How far back the alert log is read to rebuild open alerts at start-up',
     default: 90,
     parse: int(1, 3650),
+  },
+  reportDailyHour: {
+    env: 'REPORT_DAILY_HOUR',
+    doc: 'Hour of the day (0–23, in REPORT_TIMEZONE) when the daily report (日报) of the day before is made; weekly ones on Mondays, monthly on the 1st, at the same hour',
+    default: 8,
+    parse: int(0, 23),
+  },
+  reportTimeZone: {
+    env: 'REPORT_TIMEZONE',
+    doc: 'Time zone of the reports: their days, weeks and months, and the times they show (an IANA name)',
+    default: 'Asia/Shanghai',
+    parse: timeZone,
+  },
+  reportsSchedule: {
+    env: 'REPORTS_SCHEDULE',
+    doc: 'Make the reports on their own at REPORT_DAILY_HOUR (0: only on request and from `npm run reports`)',
+    default: true,
+    parse: bool,
   },
   logLevel: {
     env: 'LOG_LEVEL',

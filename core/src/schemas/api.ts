@@ -297,9 +297,9 @@ export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
 /**
  * Why a message was sent: a new alert, a higher level, escalation to the
  * supervisor (上级/带班领导), or a hazard past its rectification deadline (督办;
- * its `alertId` is then the hazard's id).
+ * its `alertId` is then the hazard's id), or a report made (日报/周报/月报; its `alertId` the report's id).
  */
-export const NOTIFY_REASONS = ['raised', 'upgraded', 'escalated', 'hazard_overdue'] as const;
+export const NOTIFY_REASONS = ['raised', 'upgraded', 'escalated', 'hazard_overdue', 'report'] as const;
 export type NotifyReason = (typeof NOTIFY_REASONS)[number];
 export const NOTIFY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type NotifyStatus = (typeof NOTIFY_STATUSES)[number];

@@ -30,10 +30,10 @@ export interface AlertLog {
 export class InfluxAlertLog implements AlertLog {
   private lastTs = 0;
 
-  /** `extra`: lines to keep with an entry, in the same spool record (the statistics' `alert_stat` point of a resolved alert). */
+  /** `extra`: lines to keep with an entry, in the same spool record (the statistics' points of a raised or resolved alert). */
   constructor(
     private readonly sink: SpooledWriter,
-    private readonly extra?: (entry: AlertLogEntry, ts: number) => string | null,
+    private readonly extra?: (entry: AlertLogEntry, ts: number) => string[],
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -53,8 +53,7 @@ export class InfluxAlertLog implements AlertLog {
       },
       ts,
     );
-    const more = this.extra?.({ alert, action, actor, note }, ts);
-    const lines = more ? [line, more] : [line];
+    const lines = [line, ...(this.extra?.({ alert, action, actor, note }, ts) ?? [])];
     try {
       this.sink.append(lines);
     } catch (err) {

@@ -4,7 +4,13 @@ import { EVENT_LABELS, KINDS, LEVEL_LABELS, thresholdText, type Alert, type Aler
 const MAX_MARKDOWN_BYTES = 4000;
 
 const STATE_ZH: Record<AlertState, string> = { raised: '待确认', acknowledged: '已确认', dispatched: '已派单', resolved: '已处置待销号', closed: '已销号' };
-const REASON_ZH: Record<NotifyReason, string> = { raised: '新预警', upgraded: '预警升级', escalated: '超时升级督办', hazard_overdue: '隐患超期督办' };
+const REASON_ZH: Record<NotifyReason, string> = {
+  raised: '新预警',
+  upgraded: '预警升级',
+  escalated: '超时升级督办',
+  hazard_overdue: '隐患超期督办',
+  report: '报表',
+};
 
 /** What every message says, whatever the channel. */
 export interface AlertFacts {

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Alert, Hazard, NotifyChannel, NotifyReason } from '@lifeline/core';
+import type { Alert, Hazard, NotifyChannel, NotifyReason, ReportContent, ReportEntry } from '@lifeline/core';
 import { backoff, logger } from '@lifeline/core/node';
 import type { AlertChange } from '../alerts/alert-manager.js';
 import { renderMessage } from './formats.js';
 import { renderHazardMessage } from './hazard-formats.js';
+import { renderReportMessage } from './report-formats.js';
 import type { Outbox, OutboxItem } from './outbox.js';
 
 const log = logger('notifier');
@@ -87,6 +88,11 @@ export class Notifier {
   /** A hazard past its deadline (督办), to every target, through the outbox like an alert. */
   enqueueHazard(hazard: Hazard): void {
     this.enqueueMessage(hazard.id, hazard.level, 'hazard_overdue', (channel) => renderHazardMessage(channel, hazard, this.opts.publicUrl));
+  }
+
+  /** A report's summary with its link, to every target, through the outbox like an alert. */
+  enqueueReport(entry: ReportEntry, content: ReportContent): void {
+    this.enqueueMessage(entry.id, 'report', 'report', (channel) => renderReportMessage(channel, entry, content, this.opts.publicUrl));
   }
 
   /** One message per configured target about `ref` (an alert's or a hazard's id), on disk before the first try. */

@@ -11,10 +11,8 @@ import {
 } from '@lifeline/core';
 import { influxQuery, influxString, type InfluxSeries, type InfluxTarget, type LoadedRegistry } from '@lifeline/core/node';
 import type { EscalationLimits } from '../alerts/escalation.js';
-import { ALERT_STAT, NONE } from './alert-stat-line.js';
+import { ALERT_JUDGED, ALERT_OFFLINE, ALERT_RAISED, ALERT_STAT, NONE, OFFLINE_RULE_ID } from './alert-stat-line.js';
 
-/** The offline rule's id (every kind's offline rule has it). */
-export const OFFLINE_RULE_ID = 'offline';
 /** An offline alert still counts for a period when it was resolved up to this long after the period ended. */
 const OFFLINE_LOOKAHEAD_MS = 30 * 86_400_000;
 /** Devices listed as most often offline. */
@@ -33,44 +31,28 @@ export interface StatsDeps {
 /** A validated query with its period settled. */
 export type StatsPeriodQuery = StatsQuery & { from: number; to: number };
 
-const esc = (s: string) => s.replace(/[\\/.^$|?*+()[\]{}-]/g, '\\$&');
-
 interface Where {
-  /** InfluxQL conditions, or null when the scope is empty (an industry no tenant has). */
-  stat: string | null;
-  event: string | null;
+  /** The conditions of the alert measurements: a suffix of `WHERE <period>` ('' for none). */
+  alert: string;
   /** Scope of the online rate: place and owner only (rule and level do not apply to a device). */
-  offline: string | null;
+  offline: string;
 }
 
 /**
- * The tag conditions of a query. `alert_stat` carries the industry as a tag;
- * `alert_event` does not, so there an industry is the set of its tenants.
+ * The conditions of a query. Each dimension is a tag in some measurements and
+ * a field in others; InfluxQL reads `"x" = '…'` as whichever it is.
  */
-function whereOf(q: StatsPeriodQuery, reg: LoadedRegistry): Where {
+function whereOf(q: StatsPeriodQuery): Where {
   const place: string[] = [];
   if (q.town) place.push(`"town" = ${influxString(q.town)}`);
+  if (q.industry) place.push(`"industry" = ${influxString(q.industry)}`);
   if (q.tenant) place.push(`"tenant" = ${influxString(q.tenant)}`);
   if (q.kind) place.push(`"kind" = ${influxString(q.kind)}`);
   const alertOnly: string[] = [];
   if (q.rule) alertOnly.push(`"rule" = ${influxString(q.rule)}`);
   if (q.level) alertOnly.push(`"level" = ${influxString(q.level)}`);
-  let eventIndustry: string[] = [];
-  let statIndustry: string[] = [];
-  let empty = false;
-  if (q.industry) {
-    statIndustry = [`"industry" = ${influxString(q.industry)}`];
-    const tenants = reg.tenants.filter((t) => (t.industry || NONE) === q.industry).map((t) => esc(t.id));
-    if (tenants.length === 0) empty = true;
-    else eventIndustry = [`"tenant" =~ /^(${tenants.join('|')})$/`];
-  }
-  // Each a suffix of `WHERE <period>`: '' for no condition.
-  const and = (xs: string[]) => (empty ? null : xs.map((x) => ` AND ${x}`).join(''));
-  return {
-    stat: and([...place, ...alertOnly, ...statIndustry]),
-    event: and([...place, ...alertOnly, ...eventIndustry]),
-    offline: and([...place, ...statIndustry]),
-  };
+  const and = (xs: string[]) => xs.map((x) => ` AND ${x}`).join('');
+  return { alert: and([...place, ...alertOnly]), offline: and(place) };
 }
 
 const period = (from: number, to: number) => `time >= ${from}ms AND time < ${to}ms`;
@@ -112,30 +94,28 @@ function resolvedOf(row: Record<string, unknown>): Resolved {
 const noDuration = (): DurationStat => ({ n: 0, medianS: null, p90S: null });
 
 /**
- * Statistics of a period from InfluxDB: `alert_event` for what was raised,
- * `alert_stat` (one point per resolved alert) for dispositions, MTTA, MTTR,
- * escalations and offline time, and the alert manager for what is open now.
+ * Statistics of a period from InfluxDB's statistics measurements (see
+ * alert-stat-line.ts): `alert_raised` for what was raised, `alert_stat` for
+ * dispositions, MTTA, MTTR and escalations, `alert_judged` for the false
+ * alarms, `alert_offline` for offline time; the alert manager for what is open now.
  * Medians and percentiles are InfluxDB's own (MEDIAN; PERCENTILE nearest rank).
  */
 export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<StatsAnswer> {
   const now = (d.now ?? Date.now)();
   const t0 = performance.now();
-  const w = whereOf(q, d.registry);
+  const w = whereOf(q);
   const p = period(q.from, q.to);
-  const run = (where: string | null, sql: (where: string) => string) => (where === null ? Promise.resolve([]) : influxQuery(d.influx, sql(where)));
+  const run = (sql: string) => influxQuery(d.influx, sql);
+  const x = w.alert;
   // One query after the other: on a small box InfluxDB answers six scans in a row sooner than six at once (they compete for the same cores).
-  const raised = await run(
-    w.event,
-    (x) => `SELECT count("count") AS n FROM "alert_event" WHERE "action" = 'raised' AND ${p}${x} GROUP BY "town", "tenant", "level"`,
-  );
-  const total = await run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x}`);
-  const byTown = await run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "town"`);
-  const byIndustry = await run(w.stat, (x) => `SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "industry"`);
-  const byRule = await run(w.stat, (x) => `SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "rule", "model", "disposition", "by"`);
+  const raised = await run(`SELECT count("n") AS n FROM "${ALERT_RAISED}" WHERE ${p}${x} GROUP BY "town", "industry", "level"`);
+  const total = await run(`SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x}`);
+  const byTown = await run(`SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "town"`);
+  const byIndustry = await run(`SELECT ${DURATIONS} FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "industry"`);
+  const byDisp = await run(`SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "disposition", "by"`);
+  const judged = await run(`SELECT count("n") AS n FROM "${ALERT_JUDGED}" WHERE ${p}${x} GROUP BY "rule", "model", "disposition"`);
   const offline = await run(
-    w.offline,
-    (x) =>
-      `SELECT "device", "dur_s", "raised" FROM "${ALERT_STAT}" WHERE "rule" = '${OFFLINE_RULE_ID}' AND "raised" < ${q.to} AND ${period(q.from, q.to + OFFLINE_LOOKAHEAD_MS)}${x}`,
+    `SELECT "device", "dur_s", "raised" FROM "${ALERT_OFFLINE}" WHERE "raised" < ${q.to} AND ${period(q.from, q.to + OFFLINE_LOOKAHEAD_MS)}${w.offline}`,
   );
   const queryMs = performance.now() - t0;
 
@@ -155,7 +135,7 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     raisedTotal += n;
     if (tags.level) byLevel[tags.level] = (byLevel[tags.level] ?? 0) + n;
     rankRow(towns, tags.town ?? NONE).raised += n;
-    rankRow(industries, industryOf(tags.tenant ?? '')).raised += n;
+    rankRow(industries, tags.industry ?? NONE).raised += n;
   }
 
   const all = rows(total)[0]?.row;
@@ -178,15 +158,17 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     if (!r) m.set(key, (r = { key, judged: 0, falseAlarms: 0, rate: null }));
     return r;
   };
-  for (const { tags, row } of rows(byRule)) {
+  for (const { tags, row } of rows(byDisp)) {
     const n = num(row.n);
     const disp = tags.disposition ?? NONE;
     byDisposition[disp] = (byDisposition[disp] ?? 0) + n;
     if (tags.by === 'system') bySystem += n;
-    if (disp === NONE) continue;
+  }
+  for (const { tags, row } of rows(judged)) {
+    const n = num(row.n);
     for (const r of [faRow(fa.rule, tags.rule ?? NONE), faRow(fa.model, tags.model ?? NONE)]) {
       r.judged += n;
-      if (disp === 'false_alarm') r.falseAlarms += n;
+      if (tags.disposition === 'false_alarm') r.falseAlarms += n;
     }
   }
   const faList = (m: Map<string, FalseAlarmRow>) =>

@@ -195,6 +195,28 @@ CREATE UNIQUE INDEX shift_handovers_pending ON shift_handovers (pending);
 CREATE INDEX shift_handovers_created_at ON shift_handovers (created_at);
 `,
   },
+  {
+    id: '003-reports',
+    sql: `
+-- 日报/周报/月报: what each says (JSON) and its workbook (.xlsx bytes); one per kind and period.
+-- BYTEA: the one binary type; PostgreSQL, openGauss and KingbaseES all have it.
+CREATE TABLE reports (
+  id VARCHAR(40) PRIMARY KEY,
+  kind VARCHAR(16) NOT NULL,
+  title TEXT NOT NULL,
+  period_start BIGINT NOT NULL,
+  period_end BIGINT NOT NULL,
+  period_label VARCHAR(16) NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_by VARCHAR(64) NOT NULL,
+  content TEXT NOT NULL,
+  workbook BYTEA NOT NULL,
+  bytes INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX reports_kind_period ON reports (kind, period_start);
+CREATE INDEX reports_period_start ON reports (period_start);
+`,
+  },
 ];
 
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -7,6 +7,7 @@ import { deviceCredentialStore } from './device-credentials.js';
 import { hazardStore } from './hazards.js';
 import { shiftStore } from './shifts.js';
 import { appliedMigrations, migrate } from './migrations.js';
+import { reportStore } from './reports.js';
 import { sessionStore } from './sessions.js';
 import type { StoreContext } from './store-context.js';
 import type { Store } from './types.js';
@@ -66,6 +67,7 @@ export async function openStore(databaseUrl: string, opts: OpenStoreOptions = {}
     audit: auditStore(ctx),
     hazards: hazardStore(ctx),
     shifts: shiftStore(ctx),
+    reports: reportStore(ctx),
     migrations: () => appliedMigrations(pool),
     async ping() {
       try {

@@ -6,6 +6,7 @@
  */
 import type { AuditEntry, AuditQuery, Role } from '@lifeline/core';
 import type { HazardStore, ShiftStore } from './register-types.js';
+import type { ReportStore } from './reports.js';
 
 export interface User {
   id: string;
@@ -148,6 +149,8 @@ export interface Store {
   hazards: HazardStore;
   /** Duty shifts (值班交接班): `shifts.dutyOfficerAt(t)` says who was on duty. */
   shifts: ShiftStore;
+  /** Reports kept (日报/周报/月报), with their workbooks. */
+  reports: ReportStore;
   /** The migrations applied, newest last. */
   migrations(): Promise<string[]>;
   ping(): Promise<{ ok: boolean; detail?: string }>;
