@@ -18,6 +18,7 @@ import {
   type HazardQuery,
   type Me,
   type NewHazardBody,
+  SYSTEM_ACTOR,
 } from '@lifeline/core';
 import './register.css';
 import { api, type Meta } from './api.js';
@@ -217,12 +218,19 @@ export function showHazards(me: Me, openId?: string): void {
         ...history.map((e) =>
           h(
             'li',
-            { 'data-action': e.action },
-            h('span', { class: 'tl-time mono-cell' }, formatDateTime(e.at)),
-            h('span', { class: 'tl-step' }, hazardActionLabel(e.action)),
-            h('span', { class: 'tl-actor' }, actorLabel(e.actor)),
-            e.note ? h('div', { class: 'tl-note' }, e.note) : null,
-            e.attachments.length ? h('div', { class: 'muted small', 'data-role': 'attachments' }, `📎 ${e.attachments.join('、')}`) : null,
+            { class: `tl-item action-${e.action}`, 'data-action': e.action },
+            h('span', { class: `tl-dot hazard-dot-${e.action}` }),
+            h(
+              'div',
+              { class: 'tl-head' },
+              h('time', { class: 'tl-time', datetime: new Date(e.at).toISOString() }, formatDateTime(e.at)),
+              h('span', { class: 'tl-action' }, hazardActionLabel(e.action)),
+              h('span', { class: `tl-actor${e.actor === SYSTEM_ACTOR ? ' system' : ''}`, 'data-role': 'actor' }, actorLabel(e.actor)),
+            ),
+            e.note ? h('div', { class: 'tl-note', 'data-role': 'note' }, e.note) : null,
+            e.attachments.length
+              ? h('div', { class: 'tl-sub muted', 'data-role': 'attachments' }, `${tr('attachmentsLabel')}${e.attachments.join('、')}`)
+              : null,
           ),
         ),
       ),

@@ -128,10 +128,15 @@ export function showShifts(me: Me): void {
           ...hist.shifts.map((s) =>
             h(
               'li',
-              { 'data-shift-id': s.id },
-              h('span', { class: 'tl-time mono-cell' }, formatDateTime(s.startedAt)),
-              h('span', { class: 'tl-actor' }, `${s.officerName} (${s.officer})`),
-              h('span', { class: 'muted' }, s.endedAt === null ? tr('shiftOngoing') : tr('shiftEnded', { t: formatDateTime(s.endedAt) })),
+              { class: 'tl-item', 'data-shift-id': s.id },
+              h('span', { class: 'tl-dot' }),
+              h(
+                'div',
+                { class: 'tl-head' },
+                h('time', { class: 'tl-time' }, formatDateTime(s.startedAt)),
+                h('span', { class: 'tl-action' }, `${s.officerName} (${s.officer})`),
+                h('span', { class: 'muted' }, s.endedAt === null ? tr('shiftOngoing') : tr('shiftEnded', { t: formatDateTime(s.endedAt) })),
+              ),
             ),
           ),
         ),
