@@ -289,7 +289,7 @@ export class AlertManager {
     const t = this.now();
     const site = s.site ?? undefined;
     const a: Alert = {
-      id: `${t.toString(36)}-${randomBytes(3).toString('hex')}`,
+      id: `${t.toString(36)}-${randomHex3()}`,
       device: d.id,
       tenant: d.tenant,
       kind: d.kind,
@@ -510,6 +510,19 @@ export class AlertManager {
     if (refusal) throw new AlertError(409, `alert ${id} ${refusal}`);
     return a;
   }
+}
+
+/** Random bytes for alert ids, drawn a pool at a time: one call per alert costs a system call each, felt when 100,000 go offline at once. */
+const ID_POOL_BYTES = 3 * 4096;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+function randomHex3(): string {
+  if (idAt + 3 > idPool.length) {
+    idPool = randomBytes(ID_POOL_BYTES);
+    idAt = 0;
+  }
+  idAt += 3;
+  return idPool.toString('hex', idAt - 3, idAt);
 }
 
 /** The one area-wide offline alert (大面积离线) is a correlation alert at the whole district. */

@@ -14,6 +14,7 @@ export const DEFAULT_FLAP: FlapOptions = { maxTransitions: 6, windowMs: 10 * 60_
 export class FlapDetector {
   private readonly opts: FlapOptions;
   private readonly seen = new Map<string, { times: number[]; flapping: boolean }>();
+  private prunedAt = -Infinity;
 
   constructor(opts: Partial<FlapOptions> = {}) {
     this.opts = { ...DEFAULT_FLAP, ...opts };
@@ -41,8 +42,14 @@ export class FlapDetector {
     return e.flapping;
   }
 
-  /** Forgets keys that settled, so the map holds only keys that moved within a window. */
+  /**
+   * Forgets keys that settled, so the map holds only keys that moved within a
+   * window; a walk over every key, so done at most a tenth of a window apart
+   * (a city's mass event leaves a hundred thousand keys; a tick must not walk them).
+   */
   prune(t: number): void {
+    if (t - this.prunedAt < this.opts.windowMs / 10) return;
+    this.prunedAt = t;
     for (const [key, e] of this.seen) if ((e.times[e.times.length - 1] ?? 0) <= t - this.opts.windowMs) this.seen.delete(key);
   }
 }
