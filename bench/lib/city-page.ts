@@ -7,6 +7,7 @@
  * the page. The in-page code is plain JavaScript text: the bench is compiled
  * without the DOM's types.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { median, percentile, sleep } from './report.js';
 
@@ -75,6 +76,41 @@ const DEVICE_LIST_ENTRY = `(() => {
   return e ? { url: e.name, bytes: e.decodedBodySize, wire: e.encodedBodySize, ms: e.duration } : null;
 })()`;
 
+/**
+ * CPU seconds used so far by the Chromium processes this bench started (the
+ * browser, its renderer, GPU and utility processes: every descendant of this
+ * process named chrom*): what the page demands, which a busy machine does not
+ * change the way it changes frame times.
+ */
+export function chromiumCpuSeconds(): number {
+  const parent = new Map<number, number>();
+  const name = new Map<number, string>();
+  const cpu = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const st = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const close = st.lastIndexOf(')');
+      const f = st.slice(close + 2).split(' ');
+      parent.set(Number(e), Number(f[1]));
+      name.set(Number(e), st.slice(st.indexOf('(') + 1, close));
+      cpu.set(Number(e), (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  for (const [pid, n] of name) {
+    if (!/chrom/i.test(n)) continue;
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p))
+      if (p === process.pid) {
+        total += cpu.get(pid) ?? 0;
+        break;
+      }
+  }
+  return total;
+}
+
 export interface WindowFigures {
   frames: number;
   frameMedianMs: number;
@@ -84,6 +120,8 @@ export interface WindowFigures {
   longestTaskMs: number;
   /** Every link state seen, in order, without repeats. */
   states: string[];
+  /** Cores the browser's processes used on average during the window. */
+  browserCores: number;
 }
 
 export interface LoadFigures {
@@ -146,9 +184,13 @@ export class CityPage {
 
   async sample(seconds: number): Promise<WindowFigures> {
     await this.page.evaluate(START_SAMPLING);
+    const cpu0 = chromiumCpuSeconds();
+    const t0 = Date.now();
     await sleep(seconds * 1000);
+    const browserCores = (chromiumCpuSeconds() - cpu0) / ((Date.now() - t0) / 1000);
     const s = (await this.page.evaluate(STOP_SAMPLING)) as { frames: number[]; tasks: number[]; states: string[] };
     return {
+      browserCores,
       frames: s.frames.length,
       frameMedianMs: median(s.frames),
       frameP95Ms: percentile(s.frames, 95),

@@ -17,14 +17,19 @@ import { formatTime, getLang, kindLabel, levelLabel, stateLabel, t } from './i18
 
 /** Rows drawn beyond the visible part of the list, above and below it. */
 const OVERSCAN_PX = 500;
+/**
+ * While alerts stream in (hundreds a second in a mass event) the list is drawn
+ * at most this often; a person's own action draws it at once. Drawn on every
+ * frame, its header and rows were repainted on every frame, which under
+ * software GL made the dashboard's median frame 60–300 ms (bench/city-dashboard.ts).
+ */
+const STREAM_RENDER_MS = 250;
 /** A row's height before it was ever drawn. */
 const ESTIMATED_ROW_PX = 140;
 /** Must match the `.alert-row` bottom margin in styles.css. */
 const ROW_GAP_PX = 8;
 /** Rows drawn while the list has no height yet (hidden, or not laid out). */
 const ROWS_WITHOUT_HEIGHT = 12;
-/** Must match the `row-flash` animation duration in styles.css. */
-const FLASH_PERIOD_MS = 1_000;
 const WAITING_REFRESH_MS = 30_000;
 
 export type AlertTab = 'open' | 'resolved';
@@ -62,6 +67,8 @@ export class AlertPanel {
   private towns: string[] = [];
   private readonly busy = new Set<string>();
   private frame = 0;
+  private frameTimer = 0;
+  private renderedAt = 0;
   private selected: string | null = null;
   private readonly rowCache = new Map<string, { alert: Alert; key: string; el: HTMLLIElement }>();
   /** Alerts that pass the filters, in list order; only those in view have rows in the DOM. */
@@ -151,7 +158,14 @@ export class AlertPanel {
   }
 
   schedule(): void {
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+    if (this.frame || this.frameTimer) return;
+    const wait = this.renderedAt + STREAM_RENDER_MS - performance.now();
+    if (wait <= 0) this.frame = requestAnimationFrame(() => this.render());
+    else
+      this.frameTimer = window.setTimeout(() => {
+        this.frameTimer = 0;
+        this.schedule();
+      }, wait);
   }
 
   private get store(): AlertStore {
@@ -202,6 +216,7 @@ export class AlertPanel {
   private render(): void {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
+    this.renderedAt = performance.now();
     this.renderTabs();
     const counts = this.store.countByLevel();
     this.counters.replaceChildren(
@@ -409,8 +424,7 @@ export class AlertPanel {
         button('details', t('details'), 'btn-link'),
       ),
     );
-    // Rows are rebuilt on every change: keep every flashing row on one shared beat.
-    if (flash) li.style.animationDelay = `-${Date.now() % FLASH_PERIOD_MS}ms`;
+    // A flashing row blinks on the page's one beat (blink-clock.ts), however often it is rebuilt.
     return li;
   }
 

@@ -1,15 +1,26 @@
 /**
  * The live map: devices as clustered circles coloured by status (alerts in the
  * colour of their worst level, clusters in the worst level inside them), from
- * one GeoJSON source kept by id-keyed diffs of the devices whose look changed;
- * district names and cluster counts as HTML markers (no glyphs offline);
- * pulsing rings at the most urgent unacknowledged red alerts; a popup per
- * device, filled from the server when opened.
+ * one GeoJSON source; district names and cluster counts as HTML markers (no
+ * glyphs offline); rings at the most urgent unacknowledged red alerts; a popup
+ * per device, filled from the server when opened.
+ *
+ * Devices whose look changed reach the map as id-keyed diffs of the source,
+ * and every diff makes MapLibre's worker re-cluster the whole city (a third
+ * of a second of a core at 100,000 devices, seconds on a busy machine): so
+ * changes are gathered and sent one diff at a time, each after a pause of at
+ * least RECLUSTER_GAP_MS and RECLUSTER_GAP_FACTOR times the last one's
+ * duration, and the worker never takes the page's CPU (measured with
+ * bench/city-dashboard.ts: a diff every frame kept the worker on a whole core
+ * and the page drew two frames a second). Feature-state was tried for the
+ * colours: MapLibre applies every state again to every reloaded tile, so a
+ * city's worth of states made each re-cluster a long task of its own.
  */
 import maplibregl, { type GeoJSONFeatureDiff, type GeoJSONSource, type MapGeoJSONFeature } from 'maplibre-gl';
 import { LEVEL_COLORS, levelRank, type DevicePatch, type DeviceStatus, type DeviceView, type Level } from '@lifeline/core';
 import { api } from './api.js';
 import { baseStyle, featureBounds, HOME_DISTRICT, labelPoint, type Boundaries } from './basemap.js';
+import { startBlinkClock } from './blink-clock.js';
 import { DevicePopupContent } from './device-popup.js';
 import { DeviceTable, type DeviceSummary } from './device-table.js';
 import { h, toast } from './dom.js';
@@ -25,8 +36,12 @@ const FLY_ZOOM = 14;
 const MAX_CLUSTER_MARKERS = 300;
 /** Cluster labels are re-read from the rendered clusters at most this often while the map moves (and once when it stops). */
 const CLUSTER_LABEL_MS = 150;
-/** Pulsing rings drawn at once: the most urgent unacknowledged red alerts; the list holds the rest. */
+/** Rings drawn at once: the most urgent unacknowledged red alerts; the list holds the rest. */
 export const MAX_RINGS = 100;
+/** Shortest pause between two re-clusters of the device source, ms. */
+const RECLUSTER_GAP_MS = 2000;
+/** …and at least this many times the last re-cluster's duration: the worker's share of a core stays under 1 / (1 + factor). */
+const RECLUSTER_GAP_FACTOR = 2;
 const POPUP_MARGIN_PX = 12;
 
 /**
@@ -92,6 +107,11 @@ export class MapView {
   private readonly clusterMarkers = new Map<number, maplibregl.Marker>();
   private clusterLabelsAt = 0;
   private sourceLoaded = false;
+  /** Devices whose look changed since the last diff. */
+  private readonly pending = new Set<number>();
+  private reclusterTimer = 0;
+  private reclusterRunning = false;
+  private reclusterNotBefore = 0;
 
   constructor(
     container: HTMLElement,
@@ -115,6 +135,8 @@ export class MapView {
       // Screenshots of the duty screen go into reports.
       canvasContextAttributes: { preserveDrawingBuffer: true },
     });
+    // The rings (and the alert list's flashing rows) blink on one beat, not by CSS animations.
+    startBlinkClock();
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.touchZoomRotate.disableRotation();
@@ -160,11 +182,9 @@ export class MapView {
     const src = this.source();
     if (src) {
       if (prev.size > 0 && prev.sameDevices(table)) {
-        const update: GeoJSONFeatureDiff[] = [];
-        for (let i = 0; i < table.size; i++) if (prev.status(i) !== table.status(i) || prev.level(i) !== table.level(i)) update.push(diffOf(table, i));
-        this.sendDiff(src, update);
+        for (let i = 0; i < table.size; i++) if (prev.status(i) !== table.status(i) || prev.level(i) !== table.level(i)) this.changed(i);
       } else {
-        src.setData(collection(table));
+        this.replaceSource(src);
       }
     }
     void this.refreshPopup();
@@ -172,16 +192,14 @@ export class MapView {
 
   /** Applies a frame's worth of patches: the counters at once, the map as one id-keyed diff of the devices whose look changed. */
   patchDevices(patches: DevicePatch[]): void {
-    const update: GeoJSONFeatureDiff[] = [];
     const open = this.popupContent;
+    const drawn = this.source() !== undefined;
     for (const p of patches) {
       // A device not in the registry snapshot yet: the next resync brings it.
       const i = this.table.apply(p);
-      if (i !== undefined) update.push(diffOf(this.table, i));
+      if (i !== undefined && drawn) this.changed(i);
       if (open && p.id === open.id) open.update({ ...open.view, ...p, values: { ...open.view.values, ...p.values } });
     }
-    const src = this.source();
-    if (src) this.sendDiff(src, update);
   }
 
   /** Flies to a device and opens its popup. */
@@ -239,14 +257,46 @@ export class MapView {
     return this.sourceLoaded ? (this.map.getSource(SOURCE) as GeoJSONSource | undefined) : undefined;
   }
 
-  /** MapLibre merges diffs that arrive while its worker is still busy with the last one, so a burst costs one re-cluster, not one per frame. */
-  private sendDiff(src: GeoJSONSource, update: GeoJSONFeatureDiff[]): void {
-    if (!update.length) return;
+  /** The whole collection again (another set of devices). */
+  private replaceSource(src: GeoJSONSource): void {
+    this.pending.clear();
+    src.setData(collection(this.table));
+  }
+
+  /** A device's look changed: drawn with the next diff. */
+  private changed(i: number): void {
+    this.pending.add(i);
+    this.scheduleRecluster();
+  }
+
+  private scheduleRecluster(): void {
+    if (this.reclusterTimer || this.reclusterRunning) return;
+    const wait = Math.max(0, this.reclusterNotBefore - performance.now());
+    this.reclusterTimer = window.setTimeout(() => {
+      this.reclusterTimer = 0;
+      void this.recluster();
+    }, wait);
+  }
+
+  /** One diff of every pending device, waited for; the next no sooner than the pause after it. */
+  private async recluster(): Promise<void> {
+    const src = this.source();
+    if (!src || !this.pending.size) return;
+    const update: GeoJSONFeatureDiff[] = [];
+    for (const i of this.pending) update.push(diffOf(this.table, i));
+    this.pending.clear();
+    this.reclusterRunning = true;
+    const started = performance.now();
     try {
-      src.updateData({ update });
+      await src.updateData({ update }, true);
     } catch (err) {
       console.warn('device diff failed, resetting the source', err);
-      src.setData(collection(this.table));
+      this.replaceSource(src);
+    } finally {
+      this.reclusterRunning = false;
+      const took = performance.now() - started;
+      this.reclusterNotBefore = performance.now() + Math.max(RECLUSTER_GAP_MS, RECLUSTER_GAP_FACTOR * took);
+      if (this.pending.size) this.scheduleRecluster();
     }
   }
 
