@@ -15,6 +15,8 @@ import { showAuditLog } from './audit-log.js';
 import { showHazards } from './hazard-register.js';
 import { tr } from './i18n-register.js';
 import { showShifts } from './shift-panel.js';
+import { showReports } from './reports-view.js';
+import { ts } from './i18n-stats.js';
 import { loadBoundaries } from './basemap.js';
 import { showDeadLetters } from './dead-letters.js';
 import { h, toast } from './dom.js';
@@ -112,7 +114,11 @@ async function startDashboard(me: Me): Promise<void> {
   const auditBtn = may('audit:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'audit-open', 'data-testid': 'audit-open' }) : null;
   const hazardsBtn = may('hazards:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'hazards-open', 'data-testid': 'hazards-open' }) : null;
   const shiftsBtn = may('shifts:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'shifts-open', 'data-testid': 'shifts-open' }) : null;
-  $('map-tools').replaceChildren(...[silencesBtn, deadLettersBtn, auditBtn, hazardsBtn, shiftsBtn].filter((b): b is HTMLButtonElement => b !== null));
+  const statsBtn = may('alerts:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'stats-open', 'data-testid': 'stats-open' }) : null;
+  const reportsBtn = may('reports:read') ? h('button', { type: 'button', class: 'btn map-tool', id: 'reports-open', 'data-testid': 'reports-open' }) : null;
+  $('map-tools').replaceChildren(
+    ...[silencesBtn, deadLettersBtn, auditBtn, hazardsBtn, shiftsBtn, statsBtn, reportsBtn].filter((b): b is HTMLButtonElement => b !== null),
+  );
   const renderTools = () => {
     const n = silences.active().length;
     silencesBtn.replaceChildren(t('silences'), h('span', { class: `tool-n${n ? ' has' : ''}` }, String(n)));
@@ -123,6 +129,8 @@ async function startDashboard(me: Me): Promise<void> {
     auditBtn?.replaceChildren(t('audit'));
     hazardsBtn?.replaceChildren(tr('hazards'));
     shiftsBtn?.replaceChildren(tr('shifts'));
+    statsBtn?.replaceChildren(ts('stats'));
+    reportsBtn?.replaceChildren(ts('reports'));
   };
   const setDeadLetterTotal = (n: number) => {
     deadLetterTotal = n;
@@ -149,6 +157,9 @@ async function startDashboard(me: Me): Promise<void> {
   auditBtn?.addEventListener('click', () => showAuditLog());
   hazardsBtn?.addEventListener('click', () => showHazards(me));
   shiftsBtn?.addEventListener('click', () => showShifts(me));
+  // ECharts comes with the statistics view, in a chunk of its own: the map does not wait for it.
+  statsBtn?.addEventListener('click', () => void Promise.all([api.meta(), import('./stats-view.js')]).then(([m, v]) => v.showStats(m.towns), reportFailure));
+  reportsBtn?.addEventListener('click', () => showReports(may('reports:generate')));
   // A 督办 message links to its hazard: `/?hazard=<id>`.
   const linkedHazard = new URLSearchParams(location.search).get('hazard');
   if (linkedHazard && hazardsBtn) showHazards(me, linkedHazard);
