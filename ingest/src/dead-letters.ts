@@ -25,7 +25,8 @@ export class DeadLetters {
 
   constructor(private readonly capacity: number) {}
 
-  add(entry: Omit<DeadLetter, 'payload' | 'at'> & { payload: Buffer | string; at?: number }): DeadLetter {
+  /** `quiet`: counted and kept but not logged (its source logs a summary, e.g. the writer's once-a-minute cardinality line). */
+  add(entry: Omit<DeadLetter, 'payload' | 'at'> & { payload: Buffer | string; at?: number }, quiet = false): DeadLetter {
     const text = typeof entry.payload === 'string' ? entry.payload : entry.payload.subarray(0, PAYLOAD_PREVIEW * 4).toString('utf8');
     const dl: DeadLetter = {
       ...entry,
@@ -41,7 +42,7 @@ export class DeadLetters {
     this.next = (this.next + 1) % this.capacity;
     this.total++;
     this.byCode[dl.code] = (this.byCode[dl.code] ?? 0) + 1;
-    this.logRejection(dl);
+    if (!quiet) this.logRejection(dl);
     return dl;
   }
 

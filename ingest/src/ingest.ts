@@ -91,6 +91,29 @@ export class Ingest {
     const tenantOf = (id: string) => opts.registry.tenantsById.get(id);
     this.rules = new RuleEngine({ lookup, tenantOf, onSignal: opts.onSignal });
     this.source = new MqttSource({ ...opts.mqtt, onMessage: (topic, payload) => this.take(topic, payload) });
+    // Points InfluxDB will not take (e.g. past its cardinality limits) are dead letters with the reason, not lost in a log.
+    (this.spooled ? this.spooled.writer : (opts.writer as InfluxWriter)).onRefused((line, reason) => this.refused(line, reason));
+  }
+
+  private refused(line: string, reason: string): void {
+    const tag = (k: string) => {
+      const m = new RegExp(`,${k}=((?:\\\\.|[^,\\s\\\\])+)`).exec(line);
+      return m ? m[1]!.replace(/\\(.)/g, '$1') : undefined;
+    };
+    const measurement = /^((?:\\.|[^,\s\\])+)/.exec(line)?.[1] ?? 'telemetry';
+    const device = tag('device');
+    const tenant = tag('tenant');
+    this.deadLetters.add(
+      {
+        topic: `lifeline/v1/${tenant ?? '?'}/${device ?? '?'}/${measurement}`,
+        code: 'refused_by_influxdb',
+        reason: `InfluxDB refused the point: ${reason}`,
+        ...(tenant ? { tenant } : {}),
+        ...(device ? { device } : {}),
+        payload: line,
+      },
+      true,
+    );
   }
 
   async start(): Promise<void> {
@@ -140,7 +163,14 @@ export class Ingest {
     }
   }
 
-  /** Rules file (fatal if invalid), saved state, baselines from history (a warning if it fails), then the watcher. */
+  /**
+   * Settles once the power baselines were learned from history (or could not
+   * be): learned in the background, so a city's weeks of meter history never
+   * hold start-up; until then the saved baselines (rule state) stand.
+   */
+  baselinesLearned: Promise<void> = Promise.resolve();
+
+  /** Rules file (fatal if invalid), saved state, baselines from history (in the background, a warning if it fails), then the watcher. */
   private async startRules(cfg: NonNullable<IngestOptions['rules']>): Promise<void> {
     this.rules.setRules(loadRulesFile(cfg.path));
     this.ruleState = new RuleStateFile(cfg.stateDir);
@@ -149,7 +179,7 @@ export class Ingest {
       this.rules.restore(snap);
       log.info({ entries: snap.state.length, savedAt: new Date(snap.savedAt).toISOString() }, 'rule state restored');
     }
-    if (cfg.influx) await this.learnBaselines(cfg.influx);
+    if (cfg.influx) this.baselinesLearned = this.learnBaselines(cfg.influx);
     this.rulesWatcher = new RulesWatcher(cfg.path, (rules) => this.rules.setRules(rules));
     this.rulesWatcher.start();
     // A snapshot at once: the log that follows must name it.

@@ -84,6 +84,8 @@ const INFLUX_WAIT_MS = 30_000;
 const REPLAY_WAIT_MS = 10_000;
 /** At stop, InfluxDB gets this long to take what is in memory; the rest stays in the spool for the next start. */
 const STOP_WRITE_MS = 5_000;
+/** Health stays degraded this long after InfluxDB last refused points for its cardinality limits (a configuration error). */
+const CARDINALITY_DEGRADED_MS = 10 * 60_000;
 /** A timeline is read from InfluxDB after the alert log's pending lines are written, or this long. */
 const TIMELINE_WAIT_MS = 2_000;
 
@@ -250,11 +252,20 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   const health = async (): Promise<Health> => {
     const ping = await pingInflux(influx);
     const brokerOk = ingest.source.connected && (broker ? broker.running : true);
+    // InfluxDB answering but refusing new series (max-values-per-tag …): up, yet the city's newest devices are not stored.
+    const refusing =
+      writer.stats.cardinalityError && Date.now() - writer.stats.cardinalityError.at < CARDINALITY_DEGRADED_MS ? writer.stats.cardinalityError : null;
+    const influxOk = ping.ok && !refusing;
+    const influxDetail = refusing
+      ? `refusing new series (${writer.stats.refusedCardinality} points dead-lettered): ${refusing.message.slice(0, 200)}`
+      : writer.stats.lastError && !writer.healthy
+        ? writer.stats.lastError
+        : ping.detail;
     return {
       // A full spool holds acknowledgements: ingest is not taking messages.
-      status: ping.ok && brokerOk && !lines.full ? 'ok' : 'degraded',
+      status: influxOk && brokerOk && !lines.full ? 'ok' : 'degraded',
       broker: { ok: brokerOk, url: mqttUrl, embedded: broker !== null, detail: ingest.source.lastError ?? undefined },
-      influx: { ok: ping.ok, url: config.influxUrl, detail: writer.stats.lastError && !writer.healthy ? writer.stats.lastError : ping.detail },
+      influx: { ok: influxOk, url: config.influxUrl, detail: influxDetail },
       backlog: backlog(),
       uptimeS: Math.round((Date.now() - started) / 1000),
     };

@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDatabase, influxQuery, InfluxWriter, pingInflux, toLine } from '@lifeline/core/node';
+import { CONFIG_KEYS, ensureDatabase, influxQuery, InfluxWriter, loadRegistry, pingInflux, toLine } from '@lifeline/core/node';
+import { Ingest } from '@lifeline/ingest';
+import { startTestPlatform } from '../support/platform.js';
 import { freePort } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 
@@ -82,5 +84,62 @@ describe('the writer against an InfluxDB that refuses new series (max-values-per
       ['d-2', 11],
     ]);
     await w.close();
+  });
+
+  it('puts the refused points of ingest in its dead letters with the reason, without a log line each', async () => {
+    const db = 'ingest-limits';
+    await ensureDatabase({ url, db });
+    const registry = loadRegistry(CONFIG_KEYS.registryPath.default);
+    const gas = registry.devices.filter((d) => d.kind === 'gas').slice(0, 8);
+    const writer = new InfluxWriter({ url, db, batchSize: 100, flushMs: 20, maxBuffered: 10_000, concurrency: 1 });
+    const ingest = new Ingest({ mqtt: { url: 'mqtt://127.0.0.1:1', clientId: 'unused' }, registry, writer, deadLetterMax: 100, onSignal: () => undefined });
+    for (const [i, d] of gas.entries()) {
+      const r = ingest.handle(`lifeline/v1/${d.tenant}/${d.id}/telemetry`, Buffer.from(JSON.stringify({ ts: T + i, values: { ch4: 0.5 } })));
+      expect(r.ok).toBe(true);
+      if (i < 3) await writer.drain(); // the first three devices' series exist before the rest arrive
+    }
+    await writer.drain();
+    expect(ingest.deadLetters.byCode).toEqual({ refused_by_influxdb: 5 });
+    const dl = ingest.deadLetters.list(10);
+    expect(dl.map((x) => x.device).sort()).toEqual(
+      gas
+        .slice(3)
+        .map((d) => d.id)
+        .sort(),
+    );
+    expect(dl[0]).toMatchObject({ code: 'refused_by_influxdb', reason: expect.stringContaining('max-values-per-tag limit exceeded') });
+    expect(dl[0]!.topic).toMatch(/^lifeline\/v1\/[^/]+\/gas-[^/]+\/telemetry$/);
+    await writer.close();
+  });
+
+  it('turns the platform’s health degraded, naming the refusal, and counts it in the metrics', async () => {
+    const t = await startTestPlatform({ influxUrl: url, influxDb: 'platform-limits' });
+    try {
+      const gas = loadRegistry(t.platform.config.registryPath)
+        .devices.filter((d) => d.kind === 'gas')
+        .slice(0, 8);
+      for (const [i, d] of gas.entries()) {
+        t.platform.ingest.handle(`lifeline/v1/${d.tenant}/${d.id}/telemetry`, Buffer.from(JSON.stringify({ ts: T + i, values: { ch4: 0.5 } })));
+        if (i < 3) await waitFor(() => t.platform.writer.stats.written > i, { what: 'the first devices written' });
+      }
+      const admin = await t.login('admin');
+      const health = await waitFor(
+        async () => {
+          const h = await admin.get<{ status: string; influx: { ok: boolean; detail?: string } }>('/health');
+          return h.body.influx.ok ? null : h;
+        },
+        { what: 'health to name the refusal' },
+      );
+      expect(health.status).toBe(503);
+      expect(health.body).toMatchObject({
+        status: 'degraded',
+        influx: { ok: false, detail: expect.stringMatching(/refusing new series \(\d+ points dead-lettered\)/) },
+      });
+      const metrics = await admin.get<{ influx: { refusedCardinality: number }; deadLetters: { byCode: Record<string, number> } }>('/metrics');
+      expect(metrics.body.influx.refusedCardinality).toBeGreaterThan(0);
+      expect(metrics.body.deadLetters.byCode.refused_by_influxdb).toBe(metrics.body.influx.refusedCardinality);
+    } finally {
+      await t.stop();
+    }
   });
 });

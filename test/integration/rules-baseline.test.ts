@@ -72,6 +72,7 @@ describe('the hour-of-week power baseline', () => {
     try {
       const first = make();
       await first.start();
+      await first.baselinesLearned;
       expect(first.rules.baselineOf('ent-a')!.mean[2 * 24 + 10]).toBeCloseTo(400, 5);
       first.rules.onReading(meters[0]!, { ts: now, values: { p_kw: 310 } });
       await first.stop();

@@ -177,6 +177,7 @@ const zh = {
   dlUnknownDevice: '未登记设备',
   dlTenantMismatch: '单位不匹配',
   dlBadTimestamp: '时间戳异常',
+  dlRefusedByInflux: '数据库拒收',
   colTime: '时间',
   colCode: '类型',
   colDevice: '设备 / 主题',
@@ -386,6 +387,7 @@ const en: Record<Key, string> = {
   dlUnknownDevice: 'Unknown device',
   dlTenantMismatch: 'Tenant mismatch',
   dlBadTimestamp: 'Bad timestamp',
+  dlRefusedByInflux: 'Refused by InfluxDB',
   colTime: 'Time',
   colCode: 'Code',
   colDevice: 'Device / topic',
@@ -558,6 +560,7 @@ const DEAD_LETTER_KEYS: Record<DeadLetterCode, Key> = {
   unknown_device: 'dlUnknownDevice',
   tenant_mismatch: 'dlTenantMismatch',
   bad_timestamp: 'dlBadTimestamp',
+  refused_by_influxdb: 'dlRefusedByInflux',
 };
 export const deadLetterLabel = (code: string): string => {
   const key = DEAD_LETTER_KEYS[code as DeadLetterCode];

@@ -118,7 +118,16 @@ export const DeviceListCompact = Type.Object(
 export type DeviceListCompact = Static<typeof DeviceListCompact>;
 export const deviceListCompact = validator(DeviceListCompact);
 
-export const DEAD_LETTER_CODES = ['bad_topic', 'bad_json', 'invalid_payload', 'unknown_device', 'tenant_mismatch', 'bad_timestamp'] as const;
+/** `refused_by_influxdb`: valid, but InfluxDB will not take it (its series past the cardinality limits, or a 4xx for the line). */
+export const DEAD_LETTER_CODES = [
+  'bad_topic',
+  'bad_json',
+  'invalid_payload',
+  'unknown_device',
+  'tenant_mismatch',
+  'bad_timestamp',
+  'refused_by_influxdb',
+] as const;
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 export const DeadLetterCodeSchema = Type.Union(DEAD_LETTER_CODES.map((c) => Type.Literal(c)));
 

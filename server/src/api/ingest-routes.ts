@@ -24,6 +24,8 @@ const STATUS_OF: Record<DeadLetterCode | 'unavailable', number> = {
   unknown_device: 404,
   tenant_mismatch: 403,
   bad_timestamp: 400,
+  // Never an answer here (InfluxDB refuses after the message was taken); listed for completeness.
+  refused_by_influxdb: 502,
   // Valid, but the spool is full or failing: nothing was kept, send it again.
   unavailable: 503,
 };
