@@ -10,6 +10,10 @@
  * written to InfluxDB beforehand, which the platform reads back at start as
  * it does after any restart. With a 20 s reporting interval they all fall
  * offline together 65 s later.
+ *
+ * With CITY_RESTART=1 the platform is then restarted on the same data (100,000
+ * open alerts in the alert log, every device offline in the rule state) and
+ * the time to a healthy answer is printed.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +37,9 @@ const GROUPED_WITHIN_MS = 20_000;
 const HEALTH_WITHIN_MS = 2_000;
 /** Every device's own offline alert raised (and folded) within this after the deadline. */
 const ALL_RAISED_WITHIN_MS = 120_000;
+
+/** Also restart the platform after the mass event (slow: see the test). */
+const RESTART = process.env.CITY_RESTART === '1';
 
 const log = (what: string) => console.log(`[city-scale ${DEVICES}] ${what}`);
 
@@ -159,23 +166,31 @@ describe(`the platform with ${DEVICES} devices`, () => {
     expect(loose.length).toBeLessThan(100);
   }, 240_000);
 
-  it('restarts with every device offline (100,000 open alerts, their rule state) and is healthy in bounded time', async () => {
-    const stopping = Date.now();
-    await t.platform.stop();
-    const stopMs = Date.now() - stopping;
-    const started = Date.now();
-    again = await startTestPlatform({ mqttUrl: broker.url, influxUrl, influxDb: db, registryPath, dataDir, logLevel: 'info' }, { databaseUrl: t.databaseUrl });
-    const health = await waitFor(
-      async () => {
-        const r = await fetch(`${again!.url}/api/health`);
-        return r.status === 200 ? r : null;
-      },
-      { what: 'a healthy platform after the restart', timeoutMs: 60_000 },
-    );
-    const ms = Date.now() - started;
-    log(`stop took ${stopMs} ms; restart to /api/health 200 in ${ms} ms with ${again.platform.alerts.openCount} open alerts`);
-    expect(health.status).toBe(200);
-    expect(again.platform.alerts.openCount).toBeGreaterThan(DEVICES * 0.99);
-    expect(again.platform.ingest.rules.isOffline(devices[0]!.id)).toBe(true);
-  }, 120_000);
+  // Opt-in (CITY_RESTART=1): a minute and a half more on this machine, most of it the alert log's replay and read-back.
+  it.skipIf(!RESTART)(
+    'restarts with every device offline (100,000 open alerts, their rule state) and prints how long it took to be healthy',
+    async () => {
+      const stopping = Date.now();
+      await t.platform.stop();
+      const stopMs = Date.now() - stopping;
+      const started = Date.now();
+      again = await startTestPlatform(
+        { mqttUrl: broker.url, influxUrl, influxDb: db, registryPath, dataDir, logLevel: 'info' },
+        { databaseUrl: t.databaseUrl },
+      );
+      const health = await waitFor(
+        async () => {
+          const r = await fetch(`${again!.url}/api/health`);
+          return r.status === 200 ? r : null;
+        },
+        { what: 'a healthy platform after the restart', timeoutMs: 60_000 },
+      );
+      const ms = Date.now() - started;
+      log(`stop took ${stopMs} ms; restart to /api/health 200 in ${ms} ms with ${again.platform.alerts.openCount} open alerts`);
+      expect(health.status).toBe(200);
+      expect(again.platform.alerts.openCount).toBeGreaterThan(DEVICES * 0.99);
+      expect(again.platform.ingest.rules.isOffline(devices[0]!.id)).toBe(true);
+    },
+    120_000,
+  );
 });
