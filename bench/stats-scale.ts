@@ -15,7 +15,7 @@ import path from 'node:path';
 import { LEVELS, type Alert, type Disposition } from '@lifeline/core';
 import { checkRegistry, ensureDatabase, influxIdent, influxQuery, toLine, type InfluxTarget } from '@lifeline/core/node';
 import { buildCity } from '@lifeline/simulators/dist/generate-registry.js';
-import { statLines } from '@lifeline/server/dist/stats/alert-stat-line.js';
+import { statLines, type StatLookups } from '@lifeline/server/dist/stats/alert-stat-line.js';
 import { computeStats, type StatsPeriodQuery } from '@lifeline/server/dist/stats/stats-query.js';
 import { DEFAULT_ESCALATION } from '@lifeline/server/dist/alerts/alert-manager.js';
 import { parseFlags } from './lib/flags.js';
@@ -31,6 +31,7 @@ const flags = parseFlags(
     influxUrl: { doc: 'an InfluxDB to use (empty: start one with scripts/services.sh)', default: '' },
     batch: { doc: 'lines per write request', default: 5000 },
     keep: { doc: 'keep the database afterwards (to query it by hand)', default: false },
+    reuse: { doc: 'query this database, loaded by an earlier run with the same flags and --keep, instead of loading a new one', default: '' },
     withLog: { doc: 'also write the alert log (alert_event, a series per device and rule: slow to load, read by none of the queries)', default: false },
   },
   process.argv.slice(2),
@@ -75,15 +76,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function run(influxUrl: string): Promise<void> {
-  say(`building a ${flags.devices}-device city`);
-  const registry = checkRegistry(buildCity(flags.devices));
+async function load(influx: InfluxTarget, registry: ReturnType<typeof checkRegistry>, lookups: StatLookups, now: number): Promise<void> {
   const devices = [...registry.byId.values()];
-  const influx: InfluxTarget = { url: influxUrl, db: `bench_stats_${Date.now().toString(36)}` };
-  await ensureDatabase(influx);
-  const lookups = { device: (id: string) => registry.byId.get(id), tenant: (id: string) => registry.tenantsById.get(id) };
   const rand = rng(20261202);
-  const now = Date.now();
   const start = now - flags.days * DAY;
   const total = flags.alertsPerDay * flags.days;
   say(`writing ${total} alerts over ${flags.days} days into ${influx.db}`);
@@ -146,7 +141,17 @@ async function run(influxUrl: string): Promise<void> {
   figure('stats.load.points_per_s', Math.round(points / loadS));
   const series = await influxQuery(influx, 'SHOW SERIES CARDINALITY');
   figure('stats.series', String(series[0]?.values[0]?.[0] ?? '?'));
+}
 
+async function run(influxUrl: string): Promise<void> {
+  say(`building a ${flags.devices}-device city`);
+  const registry = checkRegistry(buildCity(flags.devices));
+  const influx: InfluxTarget = { url: influxUrl, db: flags.reuse || `bench_stats_${Date.now().toString(36)}` };
+  await ensureDatabase(influx);
+  const lookups = { device: (id: string) => registry.byId.get(id), tenant: (id: string) => registry.tenantsById.get(id) };
+  const now = Date.now();
+  if (!flags.reuse) await load(influx, registry, lookups, now);
+  else say(`querying ${influx.db} as loaded before`);
   const towns = registry.towns;
   const industry = registry.tenants.find((t) => t.industry)?.industry;
   const cases: [string, Omit<StatsPeriodQuery, 'from' | 'to'>, number][] = [

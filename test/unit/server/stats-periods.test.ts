@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { durationStat } from '../../../server/src/stats/stats-query.js';
+import { duePeriods, parseDay, periodOf } from '../../../server/src/reports/periods.js';
+
+const TZ = 'Asia/Shanghai';
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('the durations of the statistics', () => {
+  it('takes the median and the 90th percentile as InfluxQL does (mean of the middle two; nearest rank)', () => {
+    expect(durationStat([])).toEqual({ n: 0, medianS: null, p90S: null });
+    expect(durationStat([30])).toEqual({ n: 1, medianS: 30, p90S: 30 });
+    expect(durationStat([180, 60])).toEqual({ n: 2, medianS: 120, p90S: 180 });
+    expect(durationStat([180, 30, 60])).toEqual({ n: 3, medianS: 60, p90S: 180 });
+    const ten = [10, 1, 9, 2, 8, 3, 7, 4, 6, 5];
+    // rank ⌊10·0.9 + 0.5⌋ = 9 → the 9th smallest
+    expect(durationStat(ten)).toEqual({ n: 10, medianS: 5.5, p90S: 9 });
+  });
+});
+
+describe('the periods of the reports, in Asia/Shanghai', () => {
+  it('makes a day, an ISO week and a month start at local midnight', () => {
+    const day = parseDay('2026-12-01');
+    expect([iso(periodOf('daily', day, TZ).start), iso(periodOf('daily', day, TZ).end)]).toEqual(['2026-11-30T16:00:00.000Z', '2026-12-01T16:00:00.000Z']);
+    const week = periodOf('weekly', day, TZ);
+    expect([week.label, iso(week.start), iso(week.end)]).toEqual(['2026-W49', '2026-11-29T16:00:00.000Z', '2026-12-06T16:00:00.000Z']);
+    const month = periodOf('monthly', parseDay('2026-12-31'), TZ);
+    expect([month.label, iso(month.start), iso(month.end)]).toEqual(['2026-12', '2026-11-30T16:00:00.000Z', '2026-12-31T16:00:00.000Z']);
+    expect(periodOf('weekly', parseDay('2027-01-01'), TZ).label).toBe('2026-W53');
+  });
+
+  it('refuses a date that does not exist', () => {
+    expect(() => parseDay('2026-02-30')).toThrow(/not a date/);
+    expect(() => parseDay('2026-2-3')).toThrow(/YYYY-MM-DD/);
+  });
+
+  it('says what is due: yesterday, last week and last month from the hour on; the day before until then', () => {
+    const at = (s: string) => Date.parse(s);
+    // 2026-12-01 08:30 in Shanghai
+    expect(duePeriods(at('2026-12-01T00:30:00Z'), 8, TZ).map((p) => `${p.kind} ${p.label}`)).toEqual([
+      'daily 2026-11-30',
+      'weekly 2026-W48',
+      'monthly 2026-11',
+    ]);
+    // 07:59 on the 1st: its daily and monthly reports are not due yet; the week's was due on Monday the 30th
+    expect(duePeriods(at('2026-11-30T23:59:00Z'), 8, TZ).map((p) => `${p.kind} ${p.label}`)).toEqual([
+      'daily 2026-11-29',
+      'weekly 2026-W48',
+      'monthly 2026-10',
+    ]);
+  });
+});
