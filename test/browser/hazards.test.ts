@@ -227,7 +227,31 @@ describe('the hazard register and duty shifts on the dashboard', () => {
     await created.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await created.locator('[data-role=state]').textContent()).toBe('Open');
     expect(await created.textContent()).toContain('District housing bureau');
+
+    // Per unit: the summary, and a unit's row opens its list.
+    await created.locator('[data-action=back]').click();
+    await register().getByTestId('hazard-group').selectOption('unit');
+    const summary = register().getByTestId('hazard-summary');
+    await summary.waitFor({ state: 'visible', timeout: 10_000 });
+    const bureau = summary.locator('tr[data-group-key="District housing bureau"]');
+    expect(await bureau.locator('td').allTextContents()).toEqual(['District housing bureau', '1', '0', '0', '0', '1']);
+    expect(await summary.locator(`tr[data-group-key="${DEFAULT_ENTERPRISE_TENANT}"] td`).allTextContents()).toEqual([unitName, '0', '0', '0', '1', '1']);
+    await bureau.click();
+    await expect.poll(() => register().locator('.hazard-row[data-hazard-id]').count(), { timeout: 10_000 }).toBe(1);
+    expect(await register().locator('[data-action=export-csv]').getAttribute('href')).toBe(
+      `/api/hazards?state=open&department=${encodeURIComponent('District housing bureau').replace(/%20/g, '+')}&format=csv`,
+    );
     await closeRegister();
+
+    // Every step is in the audit log, named in the reader's language.
+    await page.getByTestId('audit-open').click();
+    const audit = page.getByTestId('audit-dialog');
+    const signOff = audit.locator(`tr[data-audit-action="hazard.sign-off"]`);
+    await signOff.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await signOff.textContent()).toContain('Sign hazard off');
+    expect(await signOff.textContent()).toContain(hazardId);
+    expect(await audit.locator('tr[data-audit-action="shift.accept"]').count()).toBe(1);
+    await page.keyboard.press('Escape');
     expect(watch.errors).toEqual([]);
     expect(watch.csp).toEqual([]);
     expect(watch.foreign).toEqual([]);

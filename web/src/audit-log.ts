@@ -6,11 +6,13 @@
 import type { AuditQuery } from '@lifeline/core';
 import { api, type AuditEntry } from './api.js';
 import { h, openModal } from './dom.js';
-import { AUDIT_ACTIONS, auditActionLabel, formatDateTime, outcomeLabel, roleLabel, t } from './i18n.js';
+import { AUDIT_ACTIONS, auditActionLabel as coreActionLabel, formatDateTime, outcomeLabel, roleLabel, t } from './i18n.js';
+import { REGISTER_AUDIT_ACTIONS, registerAuditLabel } from './i18n-register.js';
 import { failureText } from './session.js';
 
 export const AUDIT_SHOWN = 200;
 const ACTOR_MAX = 64;
+const auditActionLabel = (action: string): string => registerAuditLabel(action) ?? coreActionLabel(action);
 
 export function showAuditLog(): void {
   const actor = h('input', {
@@ -36,7 +38,7 @@ export function showAuditLog(): void {
   );
 
   // Actions the dashboard knows, plus any other the server has logged and this view has seen.
-  const seenActions = new Set<string>(AUDIT_ACTIONS);
+  const seenActions = new Set<string>([...AUDIT_ACTIONS, ...REGISTER_AUDIT_ACTIONS]);
   const fillActions = () => {
     const keep = action.value;
     action.replaceChildren(h('option', { value: '' }, t('auditAllActions')), ...[...seenActions].map((a) => h('option', { value: a }, auditActionLabel(a))));

@@ -19,6 +19,8 @@ import {
   type Me,
   type NewHazardBody,
   SYSTEM_ACTOR,
+  type HazardSummaryRow,
+  type HazardGroup,
 } from '@lifeline/core';
 import './register.css';
 import { api, type Meta } from './api.js';
@@ -80,7 +82,17 @@ export function showHazards(me: Me, openId?: string): void {
   const search = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'search' }, tr('hazardSearch'));
   const csv = h('a', { class: 'btn', 'data-action': 'export-csv', download: '' }, tr('hazardExportCsv'));
   const xlsx = h('a', { class: 'btn', 'data-action': 'export-xlsx', download: '' }, tr('hazardExportXlsx'));
-  const filters = h('form', { class: 'audit-filters hazard-filters', role: 'search' }, state, level, town, industry, search, csv, xlsx);
+  // An enterprise's register is its own: no unit to choose.
+  const unit = may('hazards:create')
+    ? h('select', { name: 'unit', 'aria-label': tr('colUnit'), 'data-testid': 'hazard-unit' }, h('option', { value: '' }, tr('hazardAllUnits')))
+    : null;
+  const group = h(
+    'select',
+    { name: 'group', 'aria-label': tr('hazardGroup'), 'data-testid': 'hazard-group' },
+    h('option', { value: '' }, tr('hazardGroupList')),
+    ...(['unit', 'town', 'industry'] as const).map((g) => h('option', { value: g }, tr(`hazardGroup_${g}`))),
+  );
+  const filters = h('form', { class: 'audit-filters hazard-filters', role: 'search' }, group, state, level, unit, town, industry, search, csv, xlsx);
   const body = h('div', { class: 'hazard-body' }, h('div', { class: 'muted' }, t('loading')));
   const newBtn = may('hazards:create') ? h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'new-hazard' }, tr('hazardNew')) : null;
   const closeBtn = h('button', { type: 'button', class: 'btn' }, t('closeDialog'));
@@ -98,7 +110,17 @@ export function showHazards(me: Me, openId?: string): void {
     if (level.value) q.level = level.value as HazardQuery['level'];
     if (town.value) q.town = town.value;
     if (industry.value.trim()) q.industry = industry.value.trim();
+    // A unit is a tenant id, or `dept:` and a department's name (picked from the summary per unit).
+    if (unit?.value.startsWith('dept:')) q.department = unit.value.slice('dept:'.length);
+    else if (unit?.value) q.tenant = unit.value;
     return q;
+  };
+
+  /** Picks a unit in the filter, adding a department not listed yet. */
+  const pickUnit = (key: string, label: string) => {
+    if (!unit) return;
+    if (![...unit.options].some((o) => o.value === key)) unit.append(h('option', { value: key }, label));
+    unit.value = key;
   };
 
   let seq = 0;
@@ -110,12 +132,61 @@ export function showHazards(me: Me, openId?: string): void {
     xlsx.setAttribute('href', registerApi.hazardExportUrl(exportQ, 'xlsx'));
     filters.hidden = false;
     try {
+      if (group.value) {
+        const by = group.value as HazardGroup;
+        // The summary's columns split by state already: the state filter is the list's.
+        const { limit: _x, state: _s, ...sq } = q;
+        const rows = await registerApi.summary(by, sq);
+        if (mine === seq) body.replaceChildren(...renderSummary(by, rows));
+        return;
+      }
       const r = await registerApi.hazards(q);
       if (mine !== seq) return;
       body.replaceChildren(...renderList(r.items, r.total, r.overdue));
     } catch (err) {
       if (mine === seq) body.replaceChildren(h('div', { class: 'error' }, failureText(err)));
     }
+  };
+
+  /** Counts per unit, town or industry, most overdue first; a row opens the list filtered to it. */
+  const renderSummary = (by: HazardGroup, rows: HazardSummaryRow[]): Node[] => {
+    if (!rows.length) return [h('div', { class: 'muted empty' }, tr('hazardEmpty'))];
+    const head = [
+      tr(by === 'unit' ? 'colUnit' : by === 'town' ? 'colTown' : 'colIndustry'),
+      tr('sumOpen'),
+      tr('sumOverdue'),
+      tr('sumMajor'),
+      tr('sumSignedOff'),
+      tr('sumTotal'),
+    ];
+    const body_ = rows.map((r) => {
+      const tr_ = h(
+        'tr',
+        { class: `hazard-row${r.overdue ? ' overdue' : ''}`, 'data-group-key': r.key ?? '', tabindex: 0 },
+        h('td', {}, r.label || '—'),
+        h('td', {}, String(r.open)),
+        h('td', { 'data-role': 'overdue' }, String(r.overdue)),
+        h('td', {}, String(r.major)),
+        h('td', {}, String(r.signedOff)),
+        h('td', {}, String(r.total)),
+      );
+      tr_.addEventListener('click', () => {
+        if (by === 'town') town.value = r.key ?? '';
+        else if (by === 'industry') industry.value = r.key ?? '';
+        else if (r.key) pickUnit(meta?.tenants.some((x) => x.id === r.key) ? r.key : `dept:${r.key}`, r.label);
+        group.value = '';
+        void list();
+      });
+      return tr_;
+    });
+    return [
+      h(
+        'table',
+        { class: 'grid hazard-table', 'data-testid': 'hazard-summary' },
+        h('thead', {}, h('tr', {}, ...head.map((c) => h('th', {}, c)))),
+        h('tbody', {}, ...body_),
+      ),
+    ];
   };
 
   const renderList = (items: Hazard[], total: number, overdue: number): Node[] => {
@@ -330,7 +401,7 @@ export function showHazards(me: Me, openId?: string): void {
     e.preventDefault();
     void list();
   });
-  for (const s of [state, level, town]) s.addEventListener('change', () => void list());
+  for (const s of [group, state, level, town, unit]) s?.addEventListener('change', () => void list());
   newBtn?.addEventListener('click', () => void create());
   const close = openModal(dialog);
   closeBtn.addEventListener('click', close);
@@ -338,6 +409,7 @@ export function showHazards(me: Me, openId?: string): void {
     (m) => {
       meta = m;
       town.append(...m.towns.map((x) => h('option', { value: x }, x)));
+      unit?.append(...m.tenants.map((x) => h('option', { value: x.id }, x.name)));
     },
     (err: unknown) => console.warn('meta unavailable', err),
   );

@@ -44,6 +44,17 @@ const zh = {
   hazardAllLevels: '全部级别',
   hazardAllTowns: '全部镇街',
   hazardAllIndustries: '全部行业',
+  hazardAllUnits: '全部责任单位',
+  hazardGroup: '视图',
+  hazardGroupList: '隐患清单',
+  hazardGroup_unit: '按责任单位汇总',
+  hazardGroup_town: '按镇街汇总',
+  hazardGroup_industry: '按行业汇总',
+  sumOpen: '未销号',
+  sumOverdue: '超期',
+  sumMajor: '重大',
+  sumSignedOff: '已销号',
+  sumTotal: '合计',
   hazardIndustryPlaceholder: '行业（如 危化品）',
   hazardSearch: '查询',
   hazardEmpty: '没有符合条件的隐患',
@@ -112,6 +123,15 @@ const zh = {
   shiftHistory: '值班记录',
   shiftEnded: '至 {t}',
   shiftOngoing: '值班中',
+  'audit.hazard.create': '登记隐患',
+  'audit.hazard.progress': '隐患整改进展',
+  'audit.hazard.report': '隐患报整改完成',
+  'audit.hazard.sign-off': '隐患销号',
+  'audit.hazard.reject': '驳回隐患整改',
+  'audit.hazard.escalate': '隐患超期督办',
+  'audit.shift.start': '开始值班',
+  'audit.shift.handover': '发起交班',
+  'audit.shift.accept': '接班',
 };
 
 type Key = keyof typeof zh;
@@ -145,6 +165,17 @@ const en: Record<Key, string> = {
   hazardAllLevels: 'All levels',
   hazardAllTowns: 'All towns',
   hazardAllIndustries: 'All industries',
+  hazardAllUnits: 'All units',
+  hazardGroup: 'View',
+  hazardGroupList: 'Hazard list',
+  hazardGroup_unit: 'By unit',
+  hazardGroup_town: 'By town',
+  hazardGroup_industry: 'By industry',
+  sumOpen: 'Open',
+  sumOverdue: 'Overdue',
+  sumMajor: 'Major',
+  sumSignedOff: 'Signed off',
+  sumTotal: 'Total',
   hazardIndustryPlaceholder: 'Industry',
   hazardSearch: 'Search',
   hazardEmpty: 'No hazard matches',
@@ -213,6 +244,15 @@ const en: Record<Key, string> = {
   shiftHistory: 'Shift log',
   shiftEnded: 'until {t}',
   shiftOngoing: 'on duty',
+  'audit.hazard.create': 'Enter hazard',
+  'audit.hazard.progress': 'Hazard progress',
+  'audit.hazard.report': 'Hazard reported rectified',
+  'audit.hazard.sign-off': 'Sign hazard off',
+  'audit.hazard.reject': 'Reject hazard rectification',
+  'audit.hazard.escalate': 'Overdue hazard escalated',
+  'audit.shift.start': 'Start shift',
+  'audit.shift.handover': 'Hand over',
+  'audit.shift.accept': 'Take over',
 };
 
 const TABLES = { zh, en };
@@ -230,4 +270,13 @@ export const hazardSourceLabel = (s: HazardSource): string => HAZARD_SOURCE_LABE
 export const hazardActionLabel = (a: string): string => {
   const key = `action${a.charAt(0).toUpperCase()}${a.slice(1)}` as Key;
   return key in zh ? tr(key) : a;
+};
+
+/** The audit log's hazard and shift actions, in the reader's language; undefined for any other. */
+export const REGISTER_AUDIT_ACTIONS = Object.keys(zh)
+  .filter((k) => k.startsWith('audit.'))
+  .map((k) => k.slice('audit.'.length));
+export const registerAuditLabel = (action: string): string | undefined => {
+  const key = `audit.${action}` as Key;
+  return key in zh ? tr(key) : undefined;
 };

@@ -7,6 +7,8 @@ import type {
   Hazard,
   HazardDetail,
   HazardEvent,
+  HazardGroup,
+  HazardSummaryRow,
   HazardList,
   HazardProgressBody,
   HazardQuery,
@@ -25,6 +27,8 @@ export const registerApi = {
   /** The export's address (a plain link: the browser downloads it with the session cookie). */
   hazardExportUrl: (q: HazardQuery, format: 'csv' | 'xlsx') => `/api/hazards${query({ ...(q as Q), format })}`,
   hazard: (id: string) => request<HazardDetail>('GET', hz(id)),
+  /** Per unit, town or industry: open, overdue, major, signed off. */
+  summary: (by: HazardGroup, q: HazardQuery = {}) => request<HazardSummaryRow[]>('GET', `/api/hazards/summary${query({ ...(q as Q), by })}`),
   createHazard: (b: NewHazardBody) => request<Hazard>('POST', '/api/hazards', b),
   progress: (id: string, b: HazardProgressBody) => request<HazardChange>('POST', `${hz(id)}/progress`, b),
   report: (id: string, b: HazardProgressBody) => request<HazardChange>('POST', `${hz(id)}/report`, b),

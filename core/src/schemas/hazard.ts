@@ -115,6 +115,22 @@ export interface HazardDetail {
   history: HazardEvent[];
 }
 
+/** The groupings of `GET /api/hazards/summary?by=`: per responsible unit, per town, per industry. */
+export const HAZARD_GROUPS = ['unit', 'town', 'industry'] as const;
+export type HazardGroup = (typeof HAZARD_GROUPS)[number];
+
+/** One row of `GET /api/hazards/summary`, most overdue first. */
+export interface HazardSummaryRow {
+  /** The tenant id or department name, the town, or the industry (null: none recorded). */
+  key: string | null;
+  label: string;
+  total: number;
+  open: number;
+  overdue: number;
+  major: number;
+  signedOff: number;
+}
+
 /** `GET /api/hazards`. */
 export interface HazardList {
   total: number;

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import {
+  HAZARD_GROUPS,
   HAZARD_TRANSITIONS,
   hazardProgressBody,
   hazardQuery,
@@ -22,7 +23,6 @@ import { HttpError, numericQuery, param, validated } from './http-errors.js';
 /** Rows an export may hold; a register larger than this is exported filtered (per town, per unit). */
 export const HAZARD_EXPORT_MAX = 5000;
 const FORMATS = ['json', 'csv', 'xlsx'] as const;
-const GROUPS: readonly HazardGroup[] = ['unit', 'town', 'industry'];
 
 export interface HazardRouteDeps {
   register: HazardRegister;
@@ -89,7 +89,7 @@ export function hazardRouter(d: HazardRouteDeps): Router {
   r.get('/hazards/summary', requirePermission('hazards:read'), async (req, res) => {
     const { q, rest } = listQuery(req, ['by']);
     const by = (rest.by ?? 'unit') as HazardGroup;
-    if (!GROUPS.includes(by)) throw new HttpError(400, 'invalid hazard query', [`/by: must be one of ${GROUPS.join(', ')}`]);
+    if (!HAZARD_GROUPS.includes(by)) throw new HttpError(400, 'invalid hazard query', [`/by: must be one of ${HAZARD_GROUPS.join(', ')}`]);
     res.json(await store.summary(by, q, now()));
   });
 

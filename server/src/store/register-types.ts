@@ -2,7 +2,9 @@
  * The hazard register (隐患清单) and duty shifts (值班交接班) in the store of
  * record. `hazards.ts` and `shifts.ts` give the PostgreSQL implementations.
  */
-import type { Handover, HandoverSummary, Hazard, HazardEvent, HazardQuery, HazardState, Shift } from '@lifeline/core';
+import type { Handover, HandoverSummary, Hazard, HazardEvent, HazardGroup, HazardQuery, HazardState, HazardSummaryRow, Shift } from '@lifeline/core';
+
+export type { HazardGroup, HazardSummaryRow } from '@lifeline/core';
 
 export interface NewHazard {
   source: Hazard['source'];
@@ -29,20 +31,6 @@ export interface HazardChange {
   to: HazardState;
   note?: string | null;
   attachments?: string[];
-}
-
-/** The groupings of `GET /api/hazards/summary`: per responsible unit, per town, per industry. */
-export type HazardGroup = 'unit' | 'town' | 'industry';
-
-export interface HazardSummaryRow {
-  /** The tenant or department id, the town, or the industry (null: none recorded). */
-  key: string | null;
-  label: string;
-  total: number;
-  open: number;
-  overdue: number;
-  major: number;
-  signedOff: number;
 }
 
 export interface HazardStore {
