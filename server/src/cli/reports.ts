@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { REPORT_KINDS, REPORT_MAX_ROWS, type ReportKind } from '@lifeline/core';
-import { ConfigError, loadConfig, loadRegistry, setLogLevel, type InfluxTarget } from '@lifeline/core/node';
+import { ConfigError, ensureDatabase, loadConfig, loadRegistry, setLogLevel, type InfluxTarget } from '@lifeline/core/node';
 import { rebuildActiveAlerts } from '../alerts/alert-log.js';
 import { ReportService } from '../reports/report-service.js';
 import { parseDay, periodOf } from '../reports/periods.js';
@@ -65,6 +65,8 @@ async function main(argv: string[]): Promise<void> {
     }
     const registry = loadRegistry(config.registryPath);
     const influx: InfluxTarget = { url: config.influxUrl, db: config.influxDb, username: config.influxUsername, password: config.influxPassword };
+    // As the platform does: a fresh installation's database may not exist yet (its report is then all zeros).
+    await ensureDatabase(influx);
     const open = await rebuildActiveAlerts(influx, config.alertLogDays);
     const limits = { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes };
     const service = new ReportService({
