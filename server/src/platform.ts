@@ -196,6 +196,11 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     },
   });
   // Deadlines come from the restored alerts' own times, so escalation resumes on schedule after a restart.
+  // Read back while the alert log is: two independent answers, the two longest waits of a city's start.
+  const latest = lines.settled(REPLAY_WAIT_MS).then((settled) => {
+    if (!settled) log.warn({ backlog: lines.backlog() }, 'spool replay still running; latest values are read back without the rest of it');
+    return readLatest(influx);
+  });
   alerts.restore(await rebuildActiveAlerts(influx, config.alertLogDays));
   notifier.start();
 
@@ -241,9 +246,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     onDeviceChange: (id) => hub?.deviceChanged(id),
     rules: { path: config.rulesPath, stateDir: config.dataDir, influx },
   });
-  if (!(await lines.settled(REPLAY_WAIT_MS)))
-    log.warn({ backlog: lines.backlog() }, 'spool replay still running; latest values are read back without the rest of it');
-  await restoreLatest(influx, ingest);
+  restoreLatest(await latest, ingest);
 
   const views = new DeviceViews(registry.byId, ingest, alerts);
   const history = new HistoryReader(config.influxUrl, config.influxDb, config.influxUsername, config.influxPassword);
@@ -428,25 +431,31 @@ async function waitForInflux(t: InfluxTarget): Promise<void> {
   }
 }
 
-/** Latest values and last-heard times come back from InfluxDB, so a restart keeps the map and offline timers. */
-async function restoreLatest(t: InfluxTarget, ingest: Ingest): Promise<void> {
+/** Each device's latest point of the last day, or null (then the map starts empty). */
+async function readLatest(t: InfluxTarget): Promise<Awaited<ReturnType<typeof influxQuery>> | null> {
   try {
-    const series = await influxQuery(t, 'SELECT * FROM "telemetry" WHERE time > now() - 1d GROUP BY "device" ORDER BY time DESC LIMIT 1');
-    for (const s of series) {
-      const id = s.tags?.device;
-      const row = s.values[0];
-      if (!id || !row) continue;
-      const values: Record<string, number> = {};
-      let at = 0;
-      s.columns.forEach((c, i) => {
-        if (c === 'time') at = Number(row[i]);
-        else if (typeof row[i] === 'number') values[c] = row[i] as number;
-      });
-      ingest.latest.set(id, { values, at });
-      ingest.rules.restoreLastSeen(id, at);
-    }
-    if (series.length) log.info({ devices: series.length }, 'latest values restored from InfluxDB');
+    return await influxQuery(t, 'SELECT * FROM "telemetry" WHERE time > now() - 1d GROUP BY "device" ORDER BY time DESC LIMIT 1');
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'could not restore latest values from InfluxDB; starting with an empty map');
+    return null;
   }
+}
+
+/** Latest values and last-heard times come back from InfluxDB, so a restart keeps the map and offline timers. */
+function restoreLatest(series: Awaited<ReturnType<typeof influxQuery>> | null, ingest: Ingest): void {
+  if (!series) return;
+  for (const s of series) {
+    const id = s.tags?.device;
+    const row = s.values[0];
+    if (!id || !row) continue;
+    const values: Record<string, number> = {};
+    let at = 0;
+    s.columns.forEach((c, i) => {
+      if (c === 'time') at = Number(row[i]);
+      else if (typeof row[i] === 'number') values[c] = row[i] as number;
+    });
+    ingest.latest.set(id, { values, at });
+    ingest.rules.restoreLastSeen(id, at);
+  }
+  if (series.length) log.info({ devices: series.length }, 'latest values restored from InfluxDB');
 }

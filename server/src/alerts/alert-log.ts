@@ -29,6 +29,7 @@ export interface AlertLog {
  */
 export class InfluxAlertLog implements AlertLog {
   private lastTs = 0;
+  private flushQueued = false;
 
   /** `extra`: lines to keep with an entry, in the same spool record (the statistics' points of a raised or resolved alert). */
   constructor(
@@ -61,8 +62,15 @@ export class InfluxAlertLog implements AlertLog {
       log.error({ err: (err as Error).message, alert: alert.id, action }, 'alert change not in the spool (full or failing): written from memory only');
       for (const l of lines) this.sink.writer.write(l);
     }
-    // Lifecycle changes are worth a request of their own; updates ride the interval.
-    if (action !== 'updated') this.sink.writer.flush();
+    // Lifecycle changes are worth a request of their own, not one each: those of one turn of the event loop
+    // (a slice of a mass event: a thousand devices offline) go together. Updates ride the interval.
+    if (action !== 'updated' && !this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => {
+        this.flushQueued = false;
+        if (!this.sink.writer.isClosed) this.sink.writer.flush();
+      });
+    }
   }
 
   flush(): Promise<void> {
