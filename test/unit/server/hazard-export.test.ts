@@ -45,7 +45,9 @@ describe('the hazard register export', () => {
 
   it('writes a workbook whose sheet reads back the same rows', async () => {
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(await hazardsXlsx([hazard(), hazard({ id: 'hz-2', level: 'general' })], NOW));
+    const bytes = await hazardsXlsx([hazard(), hazard({ id: 'hz-2', level: 'general' })], NOW);
+    // Its own copy as an ArrayBuffer: what exceljs's types take.
+    await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     const ws = wb.getWorksheet('隐患清单')!;
     expect(ws.rowCount).toBe(3);
     expect(ws.getRow(1).getCell(5).value).toBe('责任单位');
