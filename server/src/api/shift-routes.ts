@@ -4,7 +4,6 @@ import {
   HANDOVER_ALERT_IDS_MAX,
   handoverBody,
   LEVELS,
-  levelRank,
   shiftQuery,
   startShiftBody,
   type HandoverSummary,
@@ -21,13 +20,10 @@ import { HttpError, numericQuery, validated } from './http-errors.js';
 export interface ShiftRouteDeps {
   shifts: ShiftStore;
   hazards: HazardStore;
-  alerts: Pick<AlertManager, 'list'>;
+  alerts: Pick<AlertManager, 'list' | 'openCount'>;
   audit: AuditTrail;
   now?: () => number;
 }
-
-/** Open alerts counted into a handover; a city with more shows the count by level and the most severe ids. */
-const HANDOVER_ALERTS_MAX = 5000;
 
 const officerOf = (a: AuthContext) => ({ userId: a.user.id, username: a.user.username, displayName: a.user.displayName });
 
@@ -45,15 +41,17 @@ export function shiftRouter(d: ShiftRouteDeps): Router {
   const r = Router();
   const now = d.now ?? Date.now;
 
-  /** What is still open now: alerts by level (most severe ids first), open, overdue and major hazards. */
+  /**
+   * What is still open now: every open alert counted by level (a handover is
+   * rare: one pass over the open alerts), the most severe ids, and the open,
+   * overdue and major hazards.
+   */
   const summary = async (): Promise<HandoverSummary> => {
-    const open = d.alerts.list({ state: 'open', limit: HANDOVER_ALERTS_MAX });
+    // Most severe first, newest first within a level.
+    const open = d.alerts.list({ state: 'open', limit: Math.max(1, d.alerts.openCount) });
     const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
     for (const a of open) byLevel[a.level]++;
-    const alertIds = [...open]
-      .sort((x, y) => levelRank(y.level) - levelRank(x.level) || x.raisedAt - y.raisedAt)
-      .slice(0, HANDOVER_ALERT_IDS_MAX)
-      .map((a) => a.id);
+    const alertIds = open.slice(0, HANDOVER_ALERT_IDS_MAX).map((a) => a.id);
     return { alerts: { total: open.length, byLevel }, alertIds, hazards: await d.hazards.counts(now()) };
   };
 
