@@ -33,6 +33,13 @@ export function statsRouter(d: StatsRouteDeps): Router {
     inFlight++;
     try {
       res.json(await d.stats({ ...q, from, to, ...(t === null ? {} : { tenant: t }) }));
+    } catch (err) {
+      // A year of a whole city on a loaded box can pass InfluxDB's query timeout: say so, rather than a bare 500.
+      if ((err as Error).name === 'TimeoutError') {
+        res.setHeader('Retry-After', '30');
+        throw new HttpError(503, 'InfluxDB did not answer the statistics query in time: try a shorter period or a filter (town, industry)');
+      }
+      throw err;
     } finally {
       inFlight--;
     }
