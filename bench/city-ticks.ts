@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_RULES, effectiveRules, isOpen, type Alert, type Device, type OfflineRule, type Signal } from '@lifeline/core';
 import { checkRegistry, intervalOf, loadRegistry } from '@lifeline/core/node';
-import { RuleEngine, RuleStateFile } from '@lifeline/ingest';
+import { OFFLINE_SLICE, RuleEngine, RuleStateFile } from '@lifeline/ingest';
 import { buildCity, formatRegistry } from '@lifeline/simulators/dist/generate-registry.js';
 import { normalValues } from '@lifeline/simulators/dist/feeds.js';
 import { createRng } from '@lifeline/simulators/dist/rng.js';
@@ -151,7 +151,7 @@ try {
     // What the timer does: slices of OFFLINE_SLICE devices (run back to back here, timed one by one).
     for (;;) {
       let more = false;
-      slices.push(ms(() => (more = (massEngine as unknown as { offline: { check(n: number, max: number): boolean } }).offline.check(t, 1000))));
+      slices.push(ms(() => (more = (massEngine as unknown as { offline: { check(n: number, max: number): boolean } }).offline.check(t, OFFLINE_SLICE))));
       if (!more) break;
     }
   });

@@ -47,6 +47,7 @@ type DeviceRules = Compiled & { keys: string[] };
 export class RuleEngine {
   private rules: RulesFile;
   private readonly compiled = new Map<string, DeviceRules>();
+  private readonly byKind = new Map<Device['kind'], Compiled>();
   private readonly st = new RuleState();
   private readonly events: EventRules;
   private readonly offline: OfflineWatch;
@@ -84,6 +85,7 @@ export class RuleEngine {
     this.sites.setRules(correlations.filter((r) => r.mode !== 'area_offline'));
     this.area.setRule(correlations.find((r) => r.mode === 'area_offline') ?? null);
     this.compiled.clear();
+    this.byKind.clear();
     this.offline.rescheduleAll();
   }
 
@@ -289,7 +291,12 @@ export class RuleEngine {
   private compiledOf(device: Device): DeviceRules {
     let c = this.compiled.get(device.id);
     if (!c) {
-      const rules = compile(this.rules, device);
+      // A device without overrides runs its kind's rules as they are: compiled once per kind, not per device (a city's start).
+      let rules = device.thresholds ? undefined : this.byKind.get(device.kind);
+      if (!rules) {
+        rules = compile(this.rules, device);
+        if (!device.thresholds) this.byKind.set(device.kind, rules);
+      }
       c = { ...rules, keys: rules.metric.map((r) => `${device.id}|${r.id}`) };
       this.compiled.set(device.id, c);
     }
