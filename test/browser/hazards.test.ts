@@ -108,6 +108,17 @@ describe('the hazard register and duty shifts on the dashboard', () => {
     hazardId = alert.hazard!;
     expect(hazardId).toMatch(/^hz-/);
 
+    // The alert's detail shows the judgement, the disposition and its hazard, which opens in the register.
+    await page.click('[data-tab=resolved]');
+    await page.locator(`.alert-list .alert-row[data-alert-id="${alertId}"] [data-action=details]`).click();
+    const alertDetail = page.locator(`dialog.detail-dialog[data-alert-id="${alertId}"]`);
+    await alertDetail.waitFor({ state: 'visible' });
+    expect(await alertDetail.locator('[data-role=disposition]').textContent()).toBe('真实警情');
+    await alertDetail.locator('[data-action=open-hazard]').click();
+    await detail().waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await alertDetail.count()).toBe(0);
+    await closeRegister();
+
     await openRegister();
     const listed = register().locator(`.hazard-row[data-hazard-id="${hazardId}"]`);
     await listed.waitFor({ state: 'visible', timeout: 10_000 });

@@ -9,6 +9,7 @@ import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { api, type NotificationView, type TimelineEntry } from './api.js';
 import { h } from './dom.js';
 import { dispositionLabel, tr } from './i18n-register.js';
+import { OPEN_HAZARD_EVENT } from './register-api.js';
 import { actionLabel, actorLabel, channelLabel, formatDateTime, kindLabel, levelLabel, notifyReasonLabel, notifyStatusLabel, stateLabel, t } from './i18n.js';
 
 const RELOAD_DEBOUNCE_MS = 300;
@@ -139,7 +140,7 @@ export class AlertDetailView {
         row(t('fieldNote'), (a.state === 'resolved' || a.state === 'closed') && a.note ? a.note : null),
         row(tr('judgement'), a.judgement ? dispositionLabel(a.judgement) : null),
         row(tr('disposition'), a.disposition ? h('span', { 'data-role': 'disposition' }, dispositionLabel(a.disposition)) : null),
-        row(tr('hazardLink'), a.hazard ? h('span', { class: 'mono', 'data-role': 'hazard' }, a.hazard) : null),
+        row(tr('hazardLink'), a.hazard ? hazardButton(a.hazard) : null),
       ),
     ];
     this.summary.replaceChildren(...nodes.filter((n): n is HTMLDivElement => n !== null));
@@ -224,4 +225,11 @@ export class AlertDetailView {
       ),
     );
   }
+}
+
+/** The hazard a real alert opened: a click opens it in the register (main.ts listens for OPEN_HAZARD_EVENT). */
+function hazardButton(id: string): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: 'btn btn-link mono', 'data-role': 'hazard', 'data-action': 'open-hazard' }, id);
+  b.addEventListener('click', () => document.dispatchEvent(new CustomEvent(OPEN_HAZARD_EVENT, { detail: id })));
+  return b;
 }

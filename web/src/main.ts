@@ -14,6 +14,7 @@ import { api, ApiError, isUnauthorized } from './api.js';
 import { showAuditLog } from './audit-log.js';
 import { showHazards } from './hazard-register.js';
 import { tr } from './i18n-register.js';
+import { OPEN_HAZARD_EVENT } from './register-api.js';
 import { showShifts } from './shift-panel.js';
 import { showReports } from './reports-view.js';
 import { ts } from './i18n-stats.js';
@@ -163,6 +164,11 @@ async function startDashboard(me: Me): Promise<void> {
   // A 督办 message links to its hazard: `/?hazard=<id>`.
   const linkedHazard = new URLSearchParams(location.search).get('hazard');
   if (linkedHazard && hazardsBtn) showHazards(me, linkedHazard);
+  document.addEventListener(OPEN_HAZARD_EVENT, (e) => {
+    if (!hazardsBtn) return;
+    detail.close();
+    showHazards(me, String((e as CustomEvent<unknown>).detail));
+  });
   silences.onChange(renderTools);
   // Only a role that may read dead letters asks for them: any other would earn a 403 every 30 s.
   const pollDeadLetters = async () => {

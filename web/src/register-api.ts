@@ -18,6 +18,9 @@ import type {
 } from '@lifeline/core';
 import { query, request } from './api.js';
 
+/** A document event whose `detail` is a hazard id: open it in the register (the alert detail sends it). */
+export const OPEN_HAZARD_EVENT = 'lifeline:open-hazard';
+
 export type HazardChange = { hazard: Hazard; event: HazardEvent };
 type Q = Record<string, string | number | undefined>;
 const hz = (id: string) => `/api/hazards/${encodeURIComponent(id)}`;
