@@ -193,9 +193,21 @@ export function apiRouter(d: ApiDeps): Router {
       const refusal = transitionRefusal('resolve', before.state);
       if (refusal) throw new HttpError(409, `alert ${before.id} ${refusal}`);
       let resolved: Alert | undefined;
-      ({ hazard } = await d.hazards.fromAlert(before, b.hazard, b.note, actor, (h) => {
-        resolved = d.alerts.resolve(before.id, actor, b.note, { disposition: b.disposition, hazard: h.id });
-      }));
+      try {
+        ({ hazard } = await d.hazards.fromAlert(before, b.hazard, b.note, actor, (h) => {
+          resolved = d.alerts.resolve(before.id, actor, b.note, { disposition: b.disposition, hazard: h.id });
+        }));
+      } catch (err) {
+        // Only a failed COMMIT gets here with the alert resolved: say so on the record, for a person to enter the hazard by hand.
+        if (resolved)
+          await d.audit.record(req, a, {
+            action: 'hazard.create',
+            target: before.id,
+            outcome: 'failed',
+            detail: `alert ${before.id} was resolved as real, but its hazard ${resolved.hazard ?? ''} could not be stored: ${(err as Error).message}`,
+          });
+        throw err;
+      }
       after = resolved!;
     } else after = d.alerts.resolve(before.id, actor, b.note, { disposition: b.disposition });
     await d.alerts.flush();
