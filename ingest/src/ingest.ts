@@ -90,7 +90,11 @@ export class Ingest {
     const lookup = (id: string) => opts.registry.byId.get(id);
     const tenantOf = (id: string) => opts.registry.tenantsById.get(id);
     this.rules = new RuleEngine({ lookup, tenantOf, onSignal: opts.onSignal });
-    this.source = new MqttSource({ ...opts.mqtt, onMessage: (topic, payload) => this.take(topic, payload) });
+    this.source = new MqttSource({
+      ...opts.mqtt,
+      onMessage: (topic, payload) => this.take(topic, payload),
+      onBatchEnd: () => this.spooled?.commit(),
+    });
     // Points InfluxDB will not take (e.g. past its cardinality limits) are dead letters with the reason, not lost in a log.
     (this.spooled ? this.spooled.writer : (opts.writer as InfluxWriter)).onRefused((line, reason) => this.refused(line, reason));
   }
@@ -219,6 +223,11 @@ export class Ingest {
    * reading that was not kept.
    */
   handle(topic: string, payload: Buffer, now = Date.now()): HandleResult {
+    return this.handleOne(topic, payload, now, false);
+  }
+
+  /** `handle`, or with `batch` its lines only staged: durable once the MQTT batch's commit (`onBatchEnd`) returns. */
+  private handleOne(topic: string, payload: Buffer, now: number, batch: boolean): HandleResult {
     const p = parseMessage(topic, payload, (id) => this.opts.registry.byId.get(id), now);
     if (!p.ok) {
       this.stats.received++;
@@ -245,7 +254,7 @@ export class Ingest {
         : p.channel === 'event'
           ? [eventLine(tags, p.event)]
           : [statusLine(tags, p.status, p.ts)];
-    const stored = this.store(lines);
+    const stored = this.store(lines, batch);
     if (stored) return { ok: false, code: 'unavailable', reason: stored };
     this.stats.received++;
     this.stats.accepted++;
@@ -278,13 +287,14 @@ export class Ingest {
   }
 
   /** Null once the lines are stored, else why not. */
-  private store(lines: string[]): string | null {
+  private store(lines: string[], batch: boolean): string | null {
     if (!this.spooled) {
       for (const l of lines) (this.opts.writer as InfluxWriter).write(l);
       return null;
     }
     try {
-      this.spooled.append(lines);
+      if (batch) this.spooled.stage(lines);
+      else this.spooled.append(lines);
       return null;
     } catch (err) {
       const full = err instanceof SpoolFullError;
@@ -300,15 +310,16 @@ export class Ingest {
   }
 
   /**
-   * A message from the broker. Acknowledged (the promise, or null: at once)
-   * once its lines are in the spool, which is synchronous, so the stream is
-   * not held per message. Held while the spool is full, and a message it
+   * A message from the broker. Its lines are staged in the spool; the PUBACK
+   * (released at once: null, or when the promise resolves) stays corked in
+   * the process until the turn's batch is written (`onBatchEnd`), so the
+   * stream is not held per message and one write keeps the lot. Held while the spool is full, and a message it
    * could not take is tried again, with the same receipt time, until it is
    * stored: a held ack keeps it with the broker.
    */
   private take(topic: string, payload: Buffer): Promise<void> | null {
     const now = Date.now();
-    const r = this.handle(topic, payload, now);
+    const r = this.handleOne(topic, payload, now, true);
     if (!r.ok && r.code === 'unavailable') return this.retryStore(topic, payload, now);
     return this.hold();
   }

@@ -14,28 +14,29 @@ export const FRAME_HEADER_BYTES = 16;
 /** Larger than any message the platform takes (MQTT and HTTP bodies are far smaller): a longer length is corruption. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
-/** One frame is built at a time (appends are synchronous), so one buffer serves them all. */
-let scratch = Buffer.allocUnsafe(64 * 1024);
+/** The worst case of a record's frame: UTF-8 takes at most 3 bytes per UTF-16 unit (room without measuring first). */
+export function maxFrameBytes(payload: string): number {
+  return FRAME_HEADER_BYTES + payload.length * 3;
+}
 
 /**
- * The frame of one record. The result is a view of a shared buffer, valid
- * until the next call: write it out before encoding another.
+ * Writes the frame of one record into `buf` at `offset`, which must have
+ * `maxFrameBytes(payload)` bytes of room, and returns its length.
  */
-export function encodeFrame(payload: string, at: number): Buffer {
-  // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case, without measuring first.
-  const need = FRAME_HEADER_BYTES + payload.length * 3;
-  if (need > scratch.length) {
-    if (need - FRAME_HEADER_BYTES > MAX_RECORD_BYTES * 3)
-      throw new RangeError(`spool record of ${payload.length} characters exceeds ${MAX_RECORD_BYTES} bytes`);
-    scratch = Buffer.allocUnsafe(need);
-  }
-  const buf = scratch;
-  const len = buf.write(payload, FRAME_HEADER_BYTES, 'utf8');
+export function encodeFrameInto(payload: string, at: number, buf: Buffer, offset: number): number {
+  if (payload.length > MAX_RECORD_BYTES) throw new RangeError(`spool record of ${payload.length} characters exceeds ${MAX_RECORD_BYTES} bytes`);
+  const len = buf.write(payload, offset + FRAME_HEADER_BYTES, 'utf8');
   if (len > MAX_RECORD_BYTES) throw new RangeError(`spool record of ${len} bytes exceeds ${MAX_RECORD_BYTES}`);
-  buf.writeUInt32LE(len, 0);
-  buf.writeDoubleLE(at, 8);
-  buf.writeUInt32LE(crc32(buf.subarray(8, FRAME_HEADER_BYTES + len)), 4);
-  return buf.subarray(0, FRAME_HEADER_BYTES + len);
+  buf.writeUInt32LE(len, offset);
+  buf.writeDoubleLE(at, offset + 8);
+  buf.writeUInt32LE(crc32(buf.subarray(offset + 8, offset + FRAME_HEADER_BYTES + len)), offset + 4);
+  return FRAME_HEADER_BYTES + len;
+}
+
+/** The frame of one record, in a buffer of its own. */
+export function encodeFrame(payload: string, at: number): Buffer {
+  const buf = Buffer.allocUnsafe(maxFrameBytes(payload));
+  return buf.subarray(0, encodeFrameInto(payload, at, buf, 0));
 }
 
 export interface Frame {

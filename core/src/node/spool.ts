@@ -17,7 +17,7 @@ import {
 import path from 'node:path';
 import { fsyncDirectory } from './durable-file.js';
 import { logger } from './logger.js';
-import { encodeFrame, readFrames, SEGMENT_MAGIC } from './spool-frame.js';
+import { encodeFrameInto, maxFrameBytes, readFrames, SEGMENT_MAGIC } from './spool-frame.js';
 
 const log = logger('spool');
 
@@ -75,6 +75,9 @@ const SEEK_CHUNK_BYTES = 1024 * 1024;
 const SEGMENT_NAME = /^(\d{12})\.seg$/;
 const LOCK_FILE = 'spool.lock';
 
+/** Staged frames are encoded into one buffer of this size (larger for a larger record); a full one is written at once. */
+const STAGE_BYTES = 1024 * 1024;
+
 /** Spool directories open in this process: a second open of one would interleave frames. */
 const openDirs = new Set<string>();
 
@@ -93,6 +96,19 @@ interface Segment {
   lastSampleAt: number;
 }
 
+/** What the accounting was before the first staged frame: restored when writing them fails. */
+interface StageMark {
+  nextSeq: number;
+  segBytes: number;
+  count: number;
+  segPending: number;
+  timesLength: number;
+  lastSampleAt: number;
+  bytes: number;
+  pending: number;
+  appended: number;
+}
+
 /**
  * A write-ahead log of records (the line-protocol lines of one message or one
  * alert change) in segment files under one directory. `append` writes a
@@ -105,6 +121,12 @@ interface Segment {
  * and every record found is pending again: replayed to the consumer from
  * `read(firstPending)`. Bounded by `maxBytes`: when full, appends are refused
  * until a segment is deleted and `whenNotFull()` resolves.
+ *
+ * `stage` + `commit` group the records of one turn of the event loop into one
+ * write: a staged record has its seq but is only in this process's memory
+ * until `commit` (or anything that must see the file) writes them all; its
+ * acknowledgement must wait for that commit. When the write fails, every
+ * staged record is forgotten (seqs reused) and the next `commit` throws.
  */
 export class Spool {
   readonly stats: SpoolStats = { appended: 0, confirmed: 0, replayed: 0, torn: 0, truncatedBytes: 0, timesFull: 0 };
@@ -125,6 +147,10 @@ export class Spool {
   private notFull: { promise: Promise<void>; resolve: () => void } | null = null;
   private readPos: { seq: number; segment: Segment; offset: number } | null = null;
   private closed = false;
+  private arena = Buffer.allocUnsafe(STAGE_BYTES);
+  private stagedBytes = 0;
+  private mark: StageMark | null = null;
+  private stageError: Error | null = null;
   private readonly name: string;
   private readonly segmentBytes: number;
 
@@ -192,15 +218,42 @@ export class Spool {
    * SpoolFullError when full, or the I/O error (nothing is kept then).
    */
   append(payload: string): number {
+    const seq = this.stage(payload);
+    this.commit();
+    return seq;
+  }
+
+  /**
+   * Takes one record into this turn's batch and returns its seq; a process
+   * kill loses it until `commit` returns. Throws SpoolFullError when full, or
+   * the I/O error of writing the batch (then the whole batch is forgotten).
+   */
+  stage(payload: string): number {
     if (this.closed) throw new Error(`spool ${this.name} is closed`);
     if (this.fullSince !== null) throw new SpoolFullError(`spool ${this.name} is full (${this.bytes} of ${this.opts.maxBytes} bytes)`);
     const now = Date.now();
-    const frame = encodeFrame(payload, now);
+    const room = maxFrameBytes(payload);
+    if (this.stagedBytes + room > this.arena.length) {
+      this.writeStaged();
+      if (this.stageError) throw this.stageError;
+      if (room > this.arena.length) this.arena = Buffer.allocUnsafe(room);
+    }
     const seg = this.active;
-    // A failed or short write leaves bytes past seg.bytes; the next append overwrites them.
-    for (let off = 0; off < frame.length;) off += writeSync(seg.fd!, frame, off, frame.length - off, seg.bytes + off);
-    if (this.opts.fsyncMs === 0) fdatasyncSync(seg.fd!);
-    else this.dirty = true;
+    if (this.mark === null) {
+      this.mark = {
+        nextSeq: this.nextSeq,
+        segBytes: seg.bytes,
+        count: seg.count,
+        segPending: seg.pending,
+        timesLength: seg.times.length,
+        lastSampleAt: seg.lastSampleAt,
+        bytes: this.bytes,
+        pending: this.pending,
+        appended: this.stats.appended,
+      };
+    }
+    const frameBytes = encodeFrameInto(payload, now, this.arena, this.stagedBytes);
+    this.stagedBytes += frameBytes;
     const seq = this.nextSeq++;
     if (seg.count === 0 || now - seg.lastSampleAt >= TIME_SAMPLE_MS) {
       seg.times.push(seq, now);
@@ -208,13 +261,37 @@ export class Spool {
     }
     seg.count++;
     seg.pending++;
-    seg.bytes += frame.length;
-    this.bytes += frame.length;
+    seg.bytes += frameBytes;
+    this.bytes += frameBytes;
     this.pending++;
     this.stats.appended++;
-    if (this.bytes >= this.opts.maxBytes) this.becomeFull(now);
-    else if (seg.bytes >= this.segmentBytes) this.rotate();
+    if (this.bytes >= this.opts.maxBytes || seg.bytes >= this.segmentBytes) {
+      this.writeStaged();
+      // Left for the batch's commit to throw too: none of the batch may be acknowledged.
+      if (this.stageError) throw this.stageError;
+      if (this.bytes >= this.opts.maxBytes) this.becomeFull(now);
+      else if (seg.bytes >= this.segmentBytes) this.rotate();
+    }
     return seq;
+  }
+
+  /**
+   * Writes every staged record with one positional write: a process kill keeps
+   * them once this returns. Throws the error of a failed write since the last
+   * commit (those records are forgotten: not to be acknowledged).
+   */
+  commit(): void {
+    this.writeStaged();
+    const err = this.stageError;
+    if (err) {
+      this.stageError = null;
+      throw err;
+    }
+  }
+
+  /** Records staged and not yet written. */
+  get stagedRecords(): number {
+    return this.mark === null ? 0 : this.nextSeq - this.mark.nextSeq;
   }
 
   /** The record `seq` is in InfluxDB (or given up): its segment goes once all of its records have. Idempotent. */
@@ -241,6 +318,7 @@ export class Spool {
    * or the disk; sequential reads continue where the last one stopped.
    */
   read(seq: number, maxBytes: number): SpoolRecord[] {
+    this.writeStaged();
     if (this.closed || seq >= this.nextSeq || seq < 0) return [];
     const seg = this.segmentOf(seq);
     if (seq < seg.firstSeq || seq >= seg.firstSeq + seg.count) return [];
@@ -270,6 +348,7 @@ export class Spool {
 
   /** Resolves once everything appended so far is on disk (fsync'd): what a power cut keeps. */
   sync(): Promise<void> {
+    this.writeStaged();
     if (this.closed || (!this.dirty && this.syncingFd === null)) return Promise.resolve();
     return new Promise((resolve) => {
       this.syncWaiters.push(resolve);
@@ -280,6 +359,7 @@ export class Spool {
   /** fsyncs and closes every file; what is not confirmed stays for the next open. */
   close(): void {
     if (this.closed) return;
+    this.writeStaged();
     this.closed = true;
     clearInterval(this.timer);
     const active = this.segments.includes(this.active) ? this.active : null;
@@ -426,6 +506,7 @@ export class Spool {
 
   /** Closes the open segment (on disk before it is closed) and begins the next; a wholly confirmed one goes at once. */
   private rotate(): void {
+    this.writeStaged();
     const old = this.active;
     if (old.count === 0) return;
     fdatasyncSync(old.fd!);
@@ -476,6 +557,7 @@ export class Spool {
 
   /** One fdatasync at a time, off the event loop; callers waiting for a later one get it next. */
   private startSync(): void {
+    this.writeStaged();
     if (this.syncingFd !== null) {
       this.syncAgain = true;
       return;
@@ -499,6 +581,36 @@ export class Spool {
         this.startSync();
       }
     });
+  }
+
+  /** The staged frames to the open segment, in one writev; on failure they are forgotten and `stageError` says why. */
+  private writeStaged(): void {
+    const mark = this.mark;
+    if (mark === null || this.closed) return;
+    const seg = this.active;
+    const bytes = this.stagedBytes;
+    const records = this.nextSeq - mark.nextSeq;
+    this.stagedBytes = 0;
+    this.mark = null;
+    try {
+      // A short write (rare) goes on from where it stopped.
+      for (let off = 0; off < bytes;) off += writeSync(seg.fd!, this.arena, off, bytes - off, mark.segBytes + off);
+      if (this.opts.fsyncMs === 0) fdatasyncSync(seg.fd!);
+      else this.dirty = true;
+    } catch (err) {
+      // The bytes past mark.segBytes are garbage now; the next write overwrites them (and a scan cuts them).
+      seg.bytes = mark.segBytes;
+      seg.count = mark.count;
+      seg.pending = mark.segPending;
+      seg.times.length = mark.timesLength;
+      seg.lastSampleAt = mark.lastSampleAt;
+      this.nextSeq = mark.nextSeq;
+      this.bytes = mark.bytes;
+      this.pending = mark.pending;
+      this.stats.appended = mark.appended;
+      this.stageError = err as Error;
+      log.error({ err, spool: this.name, records }, 'spool: could not write staged records; they are not kept');
+    }
   }
 
   private closeFd(fd: number): void {

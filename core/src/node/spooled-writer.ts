@@ -1,7 +1,7 @@
 import type { SpoolBacklog } from '../schemas/api.js';
 import { InfluxWriter, type WriterOptions } from './influx-writer.js';
 import { logger } from './logger.js';
-import type { Spool, SpoolRecord } from './spool.js';
+import { SpoolFullError, type Spool, type SpoolRecord } from './spool.js';
 
 const log = logger('spooled-writer');
 
@@ -23,6 +23,8 @@ export class SpooledWriter {
   /** Next seq not yet handed to the writer: [fed, spool.end) is on disk only. */
   private fed: number;
   private ahead: SpoolRecord[] = [];
+  /** This turn's batch, flat: seq, lines, seq, lines, … */
+  private staged: (number | string[])[] = [];
   private aheadAt = 0;
   private refilling = false;
   private stopped = false;
@@ -59,10 +61,39 @@ export class SpooledWriter {
    * error: then nothing was kept and the caller must not acknowledge.
    */
   append(lines: string[]): void {
-    const seq = this.spool.append(lines.length === 1 ? lines[0]! : lines.join('\n'));
-    if (seq === this.fed && this.hasRoom(lines.length)) {
-      this.fed++;
-      this.writer.writeRecord(seq, lines);
+    this.stage(lines);
+    this.commit();
+  }
+
+  /**
+   * One record into this turn's batch: kept by a process kill only once
+   * `commit` returns, so its acknowledgement waits for that. Throws as
+   * `append` does (an I/O error: the whole batch is lost and `commit` throws too).
+   */
+  stage(lines: string[]): void {
+    let seq: number;
+    try {
+      seq = this.spool.stage(lines.length === 1 ? lines[0]! : lines.join('\n'));
+    } catch (err) {
+      if (!(err instanceof SpoolFullError)) this.staged = [];
+      throw err;
+    }
+    this.staged.push(seq, lines);
+  }
+
+  /** Writes the batch (one write) and hands it to the writer; throws when the batch could not be kept. */
+  commit(): void {
+    const staged = this.staged;
+    this.staged = [];
+    this.spool.commit();
+    for (let i = 0; i < staged.length; i += 2) {
+      const seq = staged[i] as number;
+      const lines = staged[i + 1] as string[];
+      // A read of the spool may have written and handed out the batch already (seq < fed).
+      if (seq === this.fed && this.hasRoom(lines.length)) {
+        this.fed++;
+        this.writer.writeRecord(seq, lines);
+      }
     }
   }
 

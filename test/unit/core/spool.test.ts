@@ -77,6 +77,79 @@ describe('the spool', () => {
     expect(readAll(s).map((r) => r.payload)).toEqual(Array.from({ length: 500 }, (_, i) => `record ${i}`));
   });
 
+  it("writes a turn's staged records with one commit: a kill before the commit keeps none of them, after it all", () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'stage-and-die.mts');
+    writeFileSync(
+      script,
+      [
+        `import { Spool } from ${JSON.stringify(path.join(REPO_ROOT, 'core/src/node.ts'))};`,
+        `const s = Spool.open(${JSON.stringify(path.join(dir, 'spool'))}, { fsyncMs: 60_000, maxBytes: 1 << 24, segmentBytes: 1 << 20 });`,
+        `for (let i = 0; i < 300; i++) s.stage('kept ' + i);`,
+        `s.commit();`,
+        `for (let i = 0; i < 200; i++) s.stage('staged only ' + i);`,
+        `console.log(s.end, s.stagedRecords);`,
+        `process.kill(process.pid, 'SIGKILL');`,
+      ].join('\n'),
+    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(run.signal, run.stderr).toBe('SIGKILL');
+    expect(run.stdout.trim()).toBe('500 200');
+    const s = open(path.join(dir, 'spool'));
+    expect(s.stats).toMatchObject({ replayed: 300, torn: 0 });
+    expect(readAll(s).map((r) => r.payload)).toEqual(Array.from({ length: 300 }, (_, i) => `kept ${i}`));
+  });
+
+  it('writes staged records before anything reads the file, so a reader never sees a gap', () => {
+    const s = open(tempDir());
+    s.append('first');
+    s.stage('second');
+    s.stage('third');
+    expect(s.stagedRecords).toBe(2);
+    expect(readAll(s).map((r) => r.payload)).toEqual(['first', 'second', 'third']);
+    expect(s.stagedRecords).toBe(0);
+    s.commit();
+  });
+
+  it('forgets a whole batch whose write fails, says so, and throws at its commit so none of it is acknowledged', () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'stage-past-the-limit.mts');
+    // A file-size limit (ulimit -f, in KiB) makes the segment's write fail with EFBIG: a real failed write.
+    writeFileSync(
+      script,
+      [
+        `import { Spool } from ${JSON.stringify(path.join(REPO_ROOT, 'core/src/node.ts'))};`,
+        `process.on('SIGXFSZ', () => {});`,
+        `const s = Spool.open(${JSON.stringify(path.join(dir, 'spool'))}, { fsyncMs: 60_000, maxBytes: 1 << 24, segmentBytes: 1 << 22 });`,
+        `for (let i = 0; i < 100; i++) s.stage('kept ' + i);`,
+        `s.commit();`,
+        `const kept = s.end;`,
+        `for (let i = 0; i < 2000; i++) s.stage('lost ' + 'x'.repeat(100) + i);`,
+        `let error = 'none';`,
+        `try { s.commit(); } catch (err) { error = err.code; }`,
+        `console.log(JSON.stringify({ kept, error, end: s.end, staged: s.stagedRecords, next: s.append('after') }));`,
+        `s.close();`,
+      ].join('\n'),
+    );
+    const run = spawnSync('bash', ['-c', `ulimit -f 64 && exec "${process.execPath}" --import tsx "${script}"`], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(
+      run.stdout
+        .trim()
+        .split('\n')
+        .find((l) => l.startsWith('{"kept"'))!,
+    );
+    // The failed batch is gone, its seqs are reused, and the spool goes on.
+    expect(out).toEqual({ kept: 100, error: 'EFBIG', end: 100, staged: 0, next: 100 });
+    expect(run.stdout + run.stderr).toContain('could not write staged records');
+    const s = open(path.join(dir, 'spool'));
+    expect(readAll(s).map((r) => r.payload)).toEqual([...Array.from({ length: 100 }, (_, i) => `kept ${i}`), 'after']);
+  });
+
   it('cuts off a torn last record (a write that never finished), counts it and keeps every record before it', () => {
     const dir = tempDir();
     const s = open(dir);
