@@ -1,7 +1,7 @@
 import type { DeadLetterCode, Device, Signal } from '@lifeline/core';
 import { logger, SpooledWriter, SpoolFullError, type InfluxTarget, type InfluxWriter, type LoadedRegistry } from '@lifeline/core/node';
 import { DeadLetters } from './dead-letters.js';
-import { MqttSource } from './mqtt-source.js';
+import { MqttSource, type MqttSourceOptions } from './mqtt-source.js';
 import { parseMessage } from './parse.js';
 import { deviceTags, eventLine, statusLine, telemetryLine, telemetrySeries } from './points.js';
 import { learnBaselines } from './rules/baseline-learn.js';
@@ -25,7 +25,7 @@ export const BASELINE_LEARN_TIMEOUT_MS = 15_000;
 export const STORE_RETRY_MS = 1000;
 
 export interface IngestOptions {
-  mqtt: { url: string; clientId: string; username?: string; password?: string; shareGroup?: string };
+  mqtt: Omit<MqttSourceOptions, 'onMessage' | 'onBatchEnd'>;
   registry: LoadedRegistry;
   /**
    * Where lines go. A SpooledWriter makes ingest durable: a message is

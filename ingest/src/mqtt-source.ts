@@ -25,10 +25,12 @@ export interface MqttSourceOptions {
    * dropped with the connection, and the broker delivers them again.
    */
   onBatchEnd?: () => void;
+  /**
+   * mqtt.js's own `debug` logging (LOG_LEVEL=trace). Off otherwise: it is
+   * called ~15 times a packet, building its arguments each time.
+   */
+  clientDebug?: boolean;
 }
-
-/** mqtt.js logs through `debug` ~15 times a packet, building the arguments each time: off unless asked for. */
-const mqttLog = /mqttjs/.test(process.env.DEBUG ?? '') ? undefined : () => undefined;
 
 /**
  * The ingest subscription: a persistent QoS 1 session (clean: false, fixed client
@@ -57,7 +59,7 @@ export class MqttSource {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       protocolVersion: 4,
-      log: mqttLog,
+      log: this.opts.clientDebug ? undefined : () => undefined,
     });
     this.client = client;
     client.handleMessage = (packet, done) => {

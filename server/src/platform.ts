@@ -238,7 +238,13 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   await syncBrokerAuth();
 
   const ingest = new Ingest({
-    mqtt: { url: mqttUrl, clientId: config.mqttClientId, username: ingestIdentity.username, password: ingestIdentity.secret },
+    mqtt: {
+      url: mqttUrl,
+      clientId: config.mqttClientId,
+      username: ingestIdentity.username,
+      password: ingestIdentity.secret,
+      clientDebug: config.logLevel === 'trace',
+    },
     registry,
     writer: lines,
     deadLetterMax: config.deadLetterMax,

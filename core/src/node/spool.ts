@@ -68,10 +68,12 @@ export class SpoolFullError extends Error {}
 const IDLE_ROTATE_MS = 60_000;
 /** (seq, append time) is sampled at most this often per segment: the oldest record's age without a time per record in memory. */
 const TIME_SAMPLE_MS = 1000;
+/** Every this many records of a segment, its offset is kept (4 bytes a record / this, in memory). */
+const OFFSET_SAMPLE = 64;
 /** Bytes read at a time when a segment is scanned at open. */
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
-/** Frames skipped per read when a read starts mid-segment (rare: reads are sequential). */
-const SEEK_CHUNK_BYTES = 1024 * 1024;
+/** Bytes read to skip frames when a read starts between sampled offsets (fewer than OFFSET_SAMPLE frames). */
+const SEEK_CHUNK_BYTES = 64 * 1024;
 const SEGMENT_NAME = /^(\d{12})\.seg$/;
 const LOCK_FILE = 'spool.lock';
 
@@ -94,6 +96,8 @@ interface Segment {
   /** Flat [seq, at, seq, at, …]; the first record is always sampled. */
   times: number[];
   lastSampleAt: number;
+  /** Byte offset of every OFFSET_SAMPLE-th record (the first included): a read anywhere skips fewer than that many frames. */
+  offsets: number[];
 }
 
 /** What the accounting was before the first staged frame: restored when writing them fails. */
@@ -104,6 +108,7 @@ interface StageMark {
   segPending: number;
   timesLength: number;
   lastSampleAt: number;
+  offsetsLength: number;
   bytes: number;
   pending: number;
   appended: number;
@@ -247,6 +252,7 @@ export class Spool {
         segPending: seg.pending,
         timesLength: seg.times.length,
         lastSampleAt: seg.lastSampleAt,
+        offsetsLength: seg.offsets.length,
         bytes: this.bytes,
         pending: this.pending,
         appended: this.stats.appended,
@@ -254,6 +260,7 @@ export class Spool {
     }
     const frameBytes = encodeFrameInto(payload, now, this.arena, this.stagedBytes);
     this.stagedBytes += frameBytes;
+    if (seg.count % OFFSET_SAMPLE === 0) seg.offsets.push(seg.bytes);
     const seq = this.nextSeq++;
     if (seg.count === 0 || now - seg.lastSampleAt >= TIME_SAMPLE_MS) {
       seg.times.push(seq, now);
@@ -437,11 +444,13 @@ export class Spool {
         openedAt: Date.now(),
         times: [],
         lastSampleAt: -Infinity,
+        offsets: [],
       };
       let pos = SEGMENT_MAGIC.length;
       for (;;) {
         const c = readFrames(fd, pos, size, SCAN_CHUNK_BYTES);
         for (const f of c.frames) {
+          if (s.count % OFFSET_SAMPLE === 0) s.offsets.push(f.offset);
           if (s.count === 0 || f.at - s.lastSampleAt >= TIME_SAMPLE_MS) {
             s.times.push(s.firstSeq + s.count, f.at);
             s.lastSampleAt = f.at;
@@ -498,6 +507,7 @@ export class Spool {
       openedAt: Date.now(),
       times: [],
       lastSampleAt: -Infinity,
+      offsets: [],
     };
     this.segments.push(seg);
     this.bytes += seg.bytes;
@@ -604,6 +614,7 @@ export class Spool {
       seg.pending = mark.segPending;
       seg.times.length = mark.timesLength;
       seg.lastSampleAt = mark.lastSampleAt;
+      seg.offsets.length = mark.offsetsLength;
       this.nextSeq = mark.nextSeq;
       this.bytes = mark.bytes;
       this.pending = mark.pending;
@@ -630,10 +641,11 @@ export class Spool {
     return s[lo]!;
   }
 
-  /** Byte offset of record `seq` in its segment, by skipping the frames before it. */
+  /** Byte offset of record `seq` in its segment: from the nearest sampled offset, skipping the frames between. */
   private seek(seg: Segment, fd: number, seq: number): number {
-    let offset = SEGMENT_MAGIC.length;
-    let at = seg.firstSeq;
+    const i = Math.floor((seq - seg.firstSeq) / OFFSET_SAMPLE);
+    let offset = seg.offsets[i] ?? SEGMENT_MAGIC.length;
+    let at = seg.offsets[i] === undefined ? seg.firstSeq : seg.firstSeq + i * OFFSET_SAMPLE;
     while (at < seq) {
       const c = readFrames(fd, offset, seg.bytes, SEEK_CHUNK_BYTES);
       if (c.frames.length === 0) throw new Error(`spool ${this.name}: record ${seq} not found in ${seg.file}`);

@@ -150,6 +150,18 @@ describe('the spool', () => {
     expect(readAll(s).map((r) => r.payload)).toEqual([...Array.from({ length: 100 }, (_, i) => `kept ${i}`), 'after']);
   });
 
+  it('reads from any record, in the open segment and in one found at open, without reading it from the start', () => {
+    const dir = tempDir();
+    const first = open(dir, { segmentBytes: 1 << 20 });
+    const payloads = Array.from({ length: 1000 }, (_, i) => line(i));
+    for (const p of payloads) first.stage(p);
+    first.commit();
+    for (const seq of [999, 0, 64, 63, 65, 500, 128, 1]) expect(first.read(seq, 1)[0]).toEqual({ seq, payload: payloads[seq] });
+    first.close();
+    const again = open(dir, { segmentBytes: 1 << 20 });
+    for (const seq of [777, 0, 192, 191, 999]) expect(again.read(seq, 1)[0]).toEqual({ seq, payload: payloads[seq] });
+  });
+
   it('cuts off a torn last record (a write that never finished), counts it and keeps every record before it', () => {
     const dir = tempDir();
     const s = open(dir);
