@@ -25,11 +25,6 @@ export interface MqttSourceOptions {
    * dropped with the connection, and the broker delivers them again.
    */
   onBatchEnd?: () => void;
-  /**
-   * mqtt.js's own `debug` logging (LOG_LEVEL=trace). Off otherwise: it is
-   * called ~15 times a packet, building its arguments each time.
-   */
-  clientDebug?: boolean;
 }
 
 /**
@@ -59,7 +54,8 @@ export class MqttSource {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       protocolVersion: 4,
-      log: this.opts.clientDebug ? undefined : () => undefined,
+      // mqtt.js's own `debug` logging only at LOG_LEVEL=trace: it is called ~15 times a packet, building its arguments each time.
+      log: log.isLevelEnabled('trace') ? undefined : () => undefined,
     });
     this.client = client;
     client.handleMessage = (packet, done) => {

@@ -238,13 +238,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   await syncBrokerAuth();
 
   const ingest = new Ingest({
-    mqtt: {
-      url: mqttUrl,
-      clientId: config.mqttClientId,
-      username: ingestIdentity.username,
-      password: ingestIdentity.secret,
-      clientDebug: config.logLevel === 'trace',
-    },
+    mqtt: { url: mqttUrl, clientId: config.mqttClientId, username: ingestIdentity.username, password: ingestIdentity.secret },
     registry,
     writer: lines,
     deadLetterMax: config.deadLetterMax,
