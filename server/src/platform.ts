@@ -52,6 +52,7 @@ import { HistoryReader } from './history.js';
 import { SocketHub } from './socket-hub.js';
 import { statLines } from './stats/alert-stat-line.js';
 import { computeStats } from './stats/stats-query.js';
+import { DailyRollup } from './stats/daily-rollup.js';
 import { statsRouter } from './api/stats-routes.js';
 import { reportRouter } from './api/report-routes.js';
 import { ReportService } from './reports/report-service.js';
@@ -347,8 +348,10 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   const escalationLimits = { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes };
   const stats = async (q: Parameters<typeof computeStats>[1]) => {
     await alertLog.written(TIMELINE_WAIT_MS);
-    return computeStats({ influx, registry, openAlerts: () => alerts.list({ state: 'open', limit: 5000 }), limits: escalationLimits, now }, q);
+    return computeStats({ influx, registry, openAlerts: () => alerts.list({ state: 'open', limit: 5000 }), limits: escalationLimits, now, rollup: true }, q);
   };
+  // Derived from alert_stat and made again when missing: written like telemetry, not spooled.
+  const rollup = new DailyRollup({ influx, write: async (ls) => ls.forEach((l) => writer.write(l)), now });
   app.use('/api', statsRouter({ stats, now }));
   const reports = new ReportService({
     store: store.reports,
@@ -396,6 +399,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   alerts.start();
   hazardEscalation.start();
   reports.start();
+  rollup.start();
   log.info({ httpUrl, mqttUrl, influx: config.influxUrl, db: config.influxDb, devices: registry.byId.size }, 'Lifeline is up');
 
   let stopping: Promise<void> | null = null;
@@ -405,6 +409,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       alerts.stop();
       await hazardEscalation.stop();
       await reports.stop();
+      await rollup.stop();
       await hub!.stop();
       // close() waits for every connection to end; a browser's keep-alive connection would hold it, so end them now.
       const closed = new Promise<void>((r) => http.close(() => r()));

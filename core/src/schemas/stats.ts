@@ -29,7 +29,13 @@ export type StatsQuery = Static<typeof StatsQuery>;
 export const statsQuery = validator(StatsQuery);
 
 /** Median and 90th percentile of a duration, over `n` alerts. */
-export const DurationStat = Type.Object({ n: Count, medianS: Seconds, p90S: Seconds });
+export const DurationStat = Type.Object({
+  n: Count,
+  medianS: Seconds,
+  p90S: Seconds,
+  /** Set when the figures come from the daily rollup's histograms (periods over 35 days): within 2 % above a minute. */
+  approx: Type.Optional(Type.Boolean()),
+});
 export type DurationStat = Static<typeof DurationStat>;
 
 /** One row of a ranked table (a town or an industry). */

@@ -12,6 +12,10 @@ import {
 import { influxQuery, influxString, type InfluxSeries, type InfluxTarget, type LoadedRegistry } from '@lifeline/core/node';
 import type { EscalationLimits } from '../alerts/escalation.js';
 import { ALERT_JUDGED, ALERT_OFFLINE, ALERT_RAISED, ALERT_STAT, NONE, OFFLINE_RULE_ID } from './alert-stat-line.js';
+import { ALERT_STAT_1D, binOf, binValue, DAY_MS, histogramOf, rolledUntil, type Histogram } from './daily-rollup.js';
+
+/** Periods longer than this read MTTA and MTTR of their whole days from the daily rollup (a month's report stays exact). */
+export const ROLLUP_MIN_SPAN_MS = 35 * 86_400_000;
 
 /** An offline alert still counts for a period when it was resolved up to this long after the period ended. */
 const OFFLINE_LOOKAHEAD_MS = 30 * 86_400_000;
@@ -26,6 +30,8 @@ export interface StatsDeps {
   openAlerts: () => Alert[];
   limits: EscalationLimits;
   now?: () => number;
+  /** Whether the daily rollup (`alert_stat_1d`) is kept and may be read for long periods. */
+  rollup?: boolean;
 }
 
 /** A validated query with its period settled. */
@@ -78,6 +84,9 @@ class Durations {
   escalated = 0;
   readonly ack: number[] = [];
   readonly res: number[] = [];
+  /** Set once a day of the rollup is added: the medians are then the histograms'. */
+  private ackH: Histogram | null = null;
+  private resH: Histogram | null = null;
 
   add(series: InfluxSeries): void {
     const [ia, ir, ie] = ['ack_s', 'res_s', 'escd'].map((c) => series.columns.indexOf(c)) as [number, number, number];
@@ -89,13 +98,46 @@ class Durations {
     }
   }
 
+  /** Rows of `alert_stat_1d`. */
+  addRolled(series: InfluxSeries): void {
+    const [in_, ie, ia, ir] = ['n', 'escd', 'ack', 'res'].map((c) => series.columns.indexOf(c)) as [number, number, number, number];
+    this.ackH ??= new Map();
+    this.resH ??= new Map();
+    for (const v of series.values) {
+      this.n += num(v[in_]);
+      this.escalated += num(v[ie]);
+      for (const [h, json] of [
+        [this.ackH, v[ia]],
+        [this.resH, v[ir]],
+      ] as const)
+        for (const [bin, c] of histogramOf(json)) h.set(bin, (h.get(bin) ?? 0) + c);
+    }
+  }
+
   get mtta(): DurationStat {
-    return durationStat(this.ack);
+    return this.ackH ? histogramStat(this.ackH, this.ack) : durationStat(this.ack);
   }
 
   get mttr(): DurationStat {
-    return durationStat(this.res);
+    return this.resH ? histogramStat(this.resH, this.res) : durationStat(this.res);
   }
+}
+
+/** Median and p90 as `durationStat` takes them, over the bins of a histogram and a few exact values besides. */
+export function histogramStat(h: Histogram, exact: number[]): DurationStat {
+  const all = new Map(h);
+  for (const v of exact) all.set(binOf(v), (all.get(binOf(v)) ?? 0) + 1);
+  const bins = [...all.entries()].sort((a, b) => a[0] - b[0]);
+  const n = bins.reduce((t, [, c]) => t + c, 0);
+  if (n === 0) return { n, medianS: null, p90S: null, approx: true };
+  const at = (rank: number) => {
+    let seen = 0;
+    for (const [bin, c] of bins) if ((seen += c) > rank) return binValue(bin);
+    return binValue(bins[bins.length - 1]![0]);
+  };
+  const mid = n >> 1;
+  const medianS = n % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
+  return { n, medianS, p90S: at(Math.min(n - 1, Math.max(0, Math.floor(n * 0.9 + 0.5) - 1))), approx: true };
 }
 
 /**
@@ -133,7 +175,19 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
   const raised = await run(`SELECT count("n") AS n FROM "${ALERT_RAISED}" WHERE ${p}${x} GROUP BY "town", "industry", "level"`);
   // The durations themselves (three numbers a row), medians taken here: InfluxDB computes each MEDIAN and
   // PERCENTILE of a query by its own pass, which for the total, the towns and the industries is nine passes instead of one read.
-  const durations = await run(`SELECT "ack_s", "res_s", "escd" FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "town", "industry"`);
+  const rawDurations = (from: number, to: number) =>
+    from >= to ? Promise.resolve([]) : run(`SELECT "ack_s", "res_s", "escd" FROM "${ALERT_STAT}" WHERE ${period(from, to)}${x} GROUP BY "town", "industry"`);
+  // A long period of the whole city, a town or an industry reads its whole days from the daily rollup, the edges raw.
+  let durations: InfluxSeries[];
+  let rolled: InfluxSeries[] = [];
+  if (d.rollup && q.to - q.from > ROLLUP_MIN_SPAN_MS && !q.tenant && !q.kind && !q.rule && !q.level) {
+    const d0 = Math.ceil(q.from / DAY_MS) * DAY_MS;
+    const d1 = Math.min(Math.floor(q.to / DAY_MS) * DAY_MS, await rolledUntil(d.influx));
+    if (d1 > d0) {
+      rolled = await run(`SELECT "n", "escd", "ack", "res" FROM "${ALERT_STAT_1D}" WHERE ${period(d0, d1)}${x} GROUP BY "town", "industry"`);
+      durations = [...(await rawDurations(q.from, d0)), ...(await rawDurations(d1, q.to))];
+    } else durations = await rawDurations(q.from, q.to);
+  } else durations = await rawDurations(q.from, q.to);
   const byDisp = await run(`SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "disposition", "by"`);
   const judged = await run(`SELECT count("n") AS n FROM "${ALERT_JUDGED}" WHERE ${p}${x} GROUP BY "rule", "model", "disposition"`);
   const offline = await run(
@@ -168,6 +222,11 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     sum.add(series);
     of(perTown, series.tags?.town ?? NONE).add(series);
     of(perIndustry, series.tags?.industry ?? NONE).add(series);
+  }
+  for (const series of rolled) {
+    sum.addRolled(series);
+    of(perTown, series.tags?.town ?? NONE).addRolled(series);
+    of(perIndustry, series.tags?.industry ?? NONE).addRolled(series);
   }
   const fill = (per: Map<string, Durations>, m: Map<string, StatsRankRow>) => {
     for (const [key, v] of per)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { durationStat } from '../../../server/src/stats/stats-query.js';
+import { durationStat, histogramStat } from '../../../server/src/stats/stats-query.js';
+import { binOf, binValue } from '../../../server/src/stats/daily-rollup.js';
 import { duePeriods, parseDay, periodOf } from '../../../server/src/reports/periods.js';
 
 const TZ = 'Asia/Shanghai';
@@ -47,5 +48,21 @@ describe('the periods of the reports, in Asia/Shanghai', () => {
       'weekly 2026-W48',
       'monthly 2026-10',
     ]);
+  });
+});
+
+describe('the daily rollup’s histograms', () => {
+  it('keeps a duration exact below a minute and within 2 % above', () => {
+    for (const v of [0, 1, 30, 59]) expect(binValue(binOf(v))).toBe(v);
+    for (const v of [60, 61, 120, 600, 3600, 86_400, 2_592_000]) expect(Math.abs(binValue(binOf(v)) - v) / v).toBeLessThan(0.02);
+  });
+
+  it('takes the median and p90 over the bins and the exact values together, marked approximate', () => {
+    const h = new Map([[binOf(600), 3]]);
+    const s = histogramStat(h, [30, 45]);
+    expect(s).toMatchObject({ n: 5, approx: true });
+    expect(Math.abs(s.medianS! - 600) / 600).toBeLessThan(0.02);
+    expect(Math.abs(s.p90S! - 600) / 600).toBeLessThan(0.02);
+    expect(histogramStat(new Map(), [])).toEqual({ n: 0, medianS: null, p90S: null, approx: true });
   });
 });
