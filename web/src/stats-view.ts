@@ -160,10 +160,11 @@ export function showStats(towns: string[]): void {
     tiles.replaceChildren(
       tile('raised', String(s.raised.total)),
       tile('resolved', String(s.resolved.total)),
-      tile('mttaMedian', minutesText(s.mtta.medianS)),
-      tile('mttaP90', minutesText(s.mtta.p90S)),
-      tile('mttrMedian', minutesText(s.mttr.medianS)),
-      tile('mttrP90', minutesText(s.mttr.p90S)),
+      // ≈: a long period's figures from the daily rollup's histograms (within 2 %).
+      tile('mttaMedian', `${s.mtta.approx ? '≈ ' : ''}${minutesText(s.mtta.medianS)}`),
+      tile('mttaP90', `${s.mtta.approx ? '≈ ' : ''}${minutesText(s.mtta.p90S)}`),
+      tile('mttrMedian', `${s.mttr.approx ? '≈ ' : ''}${minutesText(s.mttr.medianS)}`),
+      tile('mttrP90', `${s.mttr.approx ? '≈ ' : ''}${minutesText(s.mttr.p90S)}`),
       tile('escalated', String(s.escalated), s.escalated ? 'warn' : ''),
       tile('overdue', String(s.overdue), s.overdue ? 'bad' : ''),
       tile('onlineRate', percentText(s.online.rate, 2)),
