@@ -147,8 +147,16 @@ async function bytesOnTheWire(p: CityPlatform, cookie: string, size: number): Pr
     ['full', '/api/devices'],
     ['compact', '/api/devices?format=compact'],
   ] as const) {
-    const plain = await wireSize(p.httpUrl, q, cookie, 'identity');
-    const gz = await wireSize(p.httpUrl, q, cookie, 'gzip');
+    let plain, gz;
+    try {
+      plain = await wireSize(p.httpUrl, q, cookie, 'identity');
+      gz = await wireSize(p.httpUrl, q, cookie, 'gzip');
+    } catch (err) {
+      // A figure, not the end of the run: what the platform logged about it goes with it.
+      const said = p.lastLog().trim().split('\n').slice(-3).join(' | ');
+      figure(`city.${size}.devices_${name}_bytes`, `failed: ${(err as Error).message}; the platform logged: ${said || 'nothing'}`);
+      continue;
+    }
     figure(
       `city.${size}.devices_${name}_bytes`,
       `${plain.wire.toLocaleString('en-US')} uncompressed (${(plain.wire / size).toFixed(1)} a device), ${gz.wire.toLocaleString('en-US')} ${gz.encoding} (${(gz.wire / size).toFixed(1)} a device, ${gz.ms} ms)`,
