@@ -346,7 +346,18 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   const escalationLimits = { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes };
   const stats = async (q: Parameters<typeof computeStats>[1]) => {
     await alertLog.written(TIMELINE_WAIT_MS);
-    return computeStats({ influx, registry, openAlerts: () => alerts.list({ state: 'open', limit: 5000 }), limits: escalationLimits, now, rollup: true }, q);
+    return computeStats(
+      {
+        influx,
+        registry,
+        openAlerts: () => alerts.list({ state: 'open', limit: 5000 }),
+        limits: escalationLimits,
+        now,
+        rollup: true,
+        shifts: (f, t) => store.shifts.inPeriod(f, t),
+      },
+      q,
+    );
   };
   // Derived from alert_stat and made again when missing: written like telemetry, not spooled.
   const rollup = new DailyRollup({ influx, write: async (ls) => ls.forEach((l) => writer.write(l)), now });

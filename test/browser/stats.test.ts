@@ -3,7 +3,7 @@
  * over MQTT (real broker, InfluxDB, PostgreSQL), one resolved as a false alarm
  * and one as real; the view's ECharts instances hold those figures and their
  * canvases are drawn, in Chinese and then in English, under the page's CSP.
- * The 报表 list shows a report made for today, and its workbook downloads.
+ * The shift started before is listed as on duty (值班记录). The 报表 list shows a report made for today, and its workbook downloads.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,7 @@ describe('the statistics view', () => {
     bp = await startBrowserPlatform({ db: 'statsview' });
     ({ t, page, watch } = bp);
     duty = await t.login('duty');
+    expect((await duty.post('/shifts/start', { note: '统计视图测试班' })).status).toBe(201);
     await addSessionCookie(bp.context, t, 'supervisor');
     for (const d of [a, b]) await publish(t.platform.mqttUrl, d, JSON.stringify({ values: { ch4: 60 } }));
     const alerts = await waitFor(
@@ -79,6 +80,9 @@ describe('the statistics view', () => {
     expect(charts.falseRules).toEqual({ names: ['ch4_high'], values: [50] });
     for (const name of ['levels', 'dispositions', 'towns']) expect(await drawnPixels(page, name)).toBeGreaterThan(500);
     expect(await page.getByTestId('stats-tiles').locator('[data-tile="raised"] .stats-tile-v').textContent()).toBe('2');
+    const dutyTable = page.getByTestId('stats-dialog').locator('[data-table="onDuty"]');
+    expect(await dutyTable.locator('h4').textContent()).toBe('值班记录');
+    expect(await dutyTable.locator('tbody td').allTextContents()).toEqual(['test duty (duty)', expect.any(String), '在岗']);
     await screenshot(page, 'stats-zh.png');
   });
 
@@ -93,6 +97,9 @@ describe('the statistics view', () => {
     expect(charts.dispositions!.names.sort()).toEqual(['False alarm', 'Real incident']);
     expect(await page.getByTestId('stats-dialog').locator('h3').first().textContent()).toBe('Statistics');
     expect(await drawnPixels(page, 'levels')).toBeGreaterThan(500);
+    const dutyTable = page.getByTestId('stats-dialog').locator('[data-table="onDuty"]');
+    expect(await dutyTable.locator('h4').textContent()).toBe('On duty');
+    expect((await dutyTable.locator('tbody td').allTextContents())[2]).toBe('on duty now');
     await screenshot(page, 'stats-en.png');
     await page.keyboard.press('Escape');
     await page.click('#lang-toggle');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Alert, Registry, StatsAnswer } from '@lifeline/core';
+import type { Alert, Registry, Shift, StatsAnswer } from '@lifeline/core';
 import { statsAnswer } from '@lifeline/core';
 import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { uniqueDbName, uniqueName } from '../support/services.js';
@@ -154,6 +154,21 @@ describe('statistics over a known alert history', () => {
 
   it('gives the exact counts, MTTA, MTTR, rates and rankings', async () => {
     expectTheHistory(await stats(duty), source.devices.length);
+  });
+
+  it('lists who was on duty in the period (a shift started through /api/shifts), and nobody before it', async () => {
+    const before = Date.now();
+    const started = await duty.post<Shift>('/shifts/start', { note: '统计测试班' });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const s = await stats(duty);
+    expect(s.onDuty).toEqual([{ officer: 'duty', officerName: started.body.officerName, from: started.body.startedAt, to: null }]);
+    expect(s.onDutyTotal).toBe(1);
+    expect(s.onDuty[0]!.from).toBeGreaterThanOrEqual(before);
+    // The figures are those of the history still.
+    expectTheHistory(s, source.devices.length);
+    const earlier = await duty.get<StatsAnswer>(`/stats?from=${started.body.startedAt - 7200 * S}&to=${started.body.startedAt - 3600 * S}`);
+    expect(earlier.status).toBe(200);
+    expect([earlier.body.onDuty, earlier.body.onDutyTotal]).toEqual([[], 0]);
   });
 
   it('filters by town, rule, industry and level, and keeps an enterprise to its own tenant', async () => {

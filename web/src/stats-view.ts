@@ -9,7 +9,7 @@ import './stats.css';
 import { DEVICE_KINDS, LEVEL_COLORS, LEVELS, type StatsAnswer, type StatsQuery, type StatsRankRow } from '@lifeline/core';
 import { query, request } from './api.js';
 import { h, openModal } from './dom.js';
-import { kindLabel, levelLabel, onLangChange } from './i18n.js';
+import { formatDateTime, kindLabel, levelLabel, onLangChange } from './i18n.js';
 import { dispositionName, minutesText, percentText, ts } from './i18n-stats.js';
 import { failureText } from './session.js';
 import { StatsChart, type ChartKind } from './stats-charts.js';
@@ -192,6 +192,7 @@ export function showStats(towns: string[]): void {
       rankTable('industryRank', s.industries),
       falseTable('falseByModel', s.falseAlarms.byModel),
       offlineTable(s),
+      dutyTable(s),
     );
   };
 
@@ -266,6 +267,18 @@ function offlineTable(s: StatsAnswer): HTMLElement {
     [ts('colDevice'), ts('colName'), ts('colTown'), ts('colTimes'), ts('colOffline')],
     s.online.mostOffline.map((r) => [r.device, r.name, r.town, String(r.times), minutesText(r.offlineS)]),
   );
+}
+
+/** 值班: the shifts overlapping the period, who and when (an open one runs on). */
+function dutyTable(s: StatsAnswer): HTMLElement {
+  const t = section(
+    ts('onDuty'),
+    'onDuty',
+    [ts('colOfficer'), ts('colShiftFrom'), ts('colShiftTo')],
+    s.onDuty.map((r) => [`${r.officerName} (${r.officer})`, formatDateTime(r.from), r.to === null ? ts('onDutyNow') : formatDateTime(r.to)]),
+  );
+  if (s.onDutyTotal > s.onDuty.length) t.append(h('div', { class: 'muted' }, ts('onDutyMore', { n: s.onDutyTotal - s.onDuty.length })));
+  return t;
 }
 
 function section(title: string, key: string, head: string[], rows: string[][]): HTMLElement {

@@ -63,6 +63,18 @@ export const OfflineDeviceRow = Type.Object({
 });
 export type OfflineDeviceRow = Static<typeof OfflineDeviceRow>;
 
+/** A duty shift overlapping the period (值班): who, from when, to when (null while it lasts). */
+export const StatsDutyRow = Type.Object({
+  officer: Type.String(),
+  officerName: Type.String(),
+  from: Ms,
+  to: Type.Union([Ms, Type.Null()]),
+});
+export type StatsDutyRow = Static<typeof StatsDutyRow>;
+
+/** Shifts listed in one answer (three a day for a year and a bit); `onDutyTotal` says when there were more. */
+export const STATS_MAX_DUTY_ROWS = 1500;
+
 /** The answer of `GET /api/stats`; see the README's statistics section for every definition. */
 export const StatsAnswer = Type.Object({
   from: Ms,
@@ -91,6 +103,9 @@ export const StatsAnswer = Type.Object({
   /** Slowest first (MTTR median, then MTTA median). */
   towns: Type.Array(StatsRankRow),
   industries: Type.Array(StatsRankRow),
+  /** The duty shifts overlapping the period, in order of their start (the first STATS_MAX_DUTY_ROWS). */
+  onDuty: Type.Array(StatsDutyRow),
+  onDutyTotal: Count,
   /** How long InfluxDB took to answer, for the operators. */
   queryMs: Type.Number({ minimum: 0 }),
 });

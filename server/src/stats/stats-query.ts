@@ -5,6 +5,8 @@ import {
   type DurationStat,
   type FalseAlarmRow,
   type OfflineDeviceRow,
+  type Shift,
+  STATS_MAX_DUTY_ROWS,
   type StatsAnswer,
   type StatsQuery,
   type StatsRankRow,
@@ -32,6 +34,8 @@ export interface StatsDeps {
   now?: () => number;
   /** Whether the daily rollup (`alert_stat_1d`) is kept and may be read for long periods. */
   rollup?: boolean;
+  /** The duty shifts overlapping [from, to) (the relational store's); none listed without it. */
+  shifts?: (from: number, to: number) => Promise<Shift[]>;
 }
 
 /** A validated query with its period settled. */
@@ -194,6 +198,7 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     `SELECT "device", "dur_s", "raised" FROM "${ALERT_OFFLINE}" WHERE "raised" < ${q.to} AND ${period(q.from, q.to + OFFLINE_LOOKAHEAD_MS)}${w.offline}`,
   );
   const queryMs = performance.now() - t0;
+  const shifts = d.shifts ? await d.shifts(q.from, q.to) : [];
 
   const industryOf = (tenant: string) => d.registry.tenantsById.get(tenant)?.industry || NONE;
   const towns = new Map<string, StatsRankRow>();
@@ -302,6 +307,8 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     online,
     towns: [...towns.values()].sort(slowest),
     industries: [...industries.values()].sort(slowest),
+    onDuty: shifts.slice(0, STATS_MAX_DUTY_ROWS).map((x) => ({ officer: x.officer, officerName: x.officerName, from: x.startedAt, to: x.endedAt })),
+    onDutyTotal: shifts.length,
     queryMs: Math.round(queryMs * 10) / 10,
   };
 }
