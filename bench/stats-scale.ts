@@ -33,6 +33,7 @@ const flags = parseFlags(
     batch: { doc: 'lines per write request', default: 5000 },
     keep: { doc: 'keep the database afterwards (to query it by hand)', default: false },
     noRollup: { doc: 'read every resolved alert, as without the daily rollup', default: false },
+    noOfflineRollup: { doc: 'read every offline alert of the period, as without the offline rollup (alert_offline_1d)', default: false },
     reuse: { doc: 'query this database, loaded by an earlier run with the same flags and --keep, instead of loading a new one', default: '' },
     withLog: { doc: 'also write the alert log (alert_event, a series per device and rule: slow to load, read by none of the queries)', default: false },
   },
@@ -169,7 +170,15 @@ async function run(influxUrl: string): Promise<void> {
     ['year.industry', industry ? { industry } : {}, flags.days],
     ['year.kind_level', { kind: 'gas', level: 'red' }, flags.days],
   ];
-  const deps = { influx, registry, openAlerts: () => [], limits: DEFAULT_ESCALATION, now: () => now, rollup: !flags.noRollup };
+  const deps = {
+    influx,
+    registry,
+    openAlerts: () => [],
+    limits: DEFAULT_ESCALATION,
+    now: () => now,
+    rollup: !flags.noRollup,
+    offlineRollup: !flags.noRollup && !flags.noOfflineRollup,
+  };
   for (const [name, filter, days] of cases) {
     const q = { ...filter, from: now - days * DAY, to: now };
     const wall: number[] = [];

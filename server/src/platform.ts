@@ -74,6 +74,8 @@ export interface Platform {
   hazardEscalation: HazardEscalation;
   /** 日报/周报/月报: made at the hour, on request, kept and sent. */
   reports: ReportService;
+  /** The daily statistics rollups (alert_stat_1d, alert_offline_1d): hourly; tests `run()` it. */
+  rollup: DailyRollup;
   /** What the ingest and alert-log spools hold that InfluxDB does not have yet. */
   backlog(): { ingest: SpoolBacklog; alerts: SpoolBacklog };
   stop(): Promise<void>;
@@ -432,7 +434,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       log.info('Lifeline stopped');
     })());
 
-  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, hazardEscalation, reports, backlog, stop };
+  return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, hazardEscalation, reports, rollup, backlog, stop };
 }
 
 async function waitForInflux(t: InfluxTarget): Promise<void> {

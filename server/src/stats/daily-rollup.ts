@@ -1,5 +1,8 @@
 import { influxQuery, logger, toLine, type InfluxSeries, type InfluxTarget } from '@lifeline/core/node';
-import { ALERT_STAT, NONE } from './alert-stat-line.js';
+import { ALERT_OFFLINE, ALERT_STAT, NONE } from './alert-stat-line.js';
+import { DAY_MS, offlineRolledUntil, rollupOfflineDay } from './offline-rollup.js';
+
+export { DAY_MS };
 
 const log = logger('stats-rollup');
 
@@ -11,7 +14,6 @@ const log = logger('stats-rollup');
  * histograms (within 2 % above a minute, exact below).
  */
 export const ALERT_STAT_1D = 'alert_stat_1d';
-export const DAY_MS = 86_400_000;
 /** Days rolled up at most, going back (a statistics query spans at most 400). */
 const BACKFILL_DAYS = 400;
 /** A day is rolled up once it has been over this long (the alert spool's stragglers are in by then). */
@@ -108,17 +110,31 @@ export class DailyRollup {
   private async runNow(): Promise<void> {
     const now = (this.opts.now ?? Date.now)();
     const lastDay = Math.floor((now - SETTLE_MS) / DAY_MS) * DAY_MS - DAY_MS; // the last finished, settled day
-    const first = await influxQuery(this.opts.influx, `SELECT first("n") FROM "${ALERT_STAT}" WHERE time > ${now - BACKFILL_DAYS * DAY_MS}ms`);
+    // The durations (alert_stat_1d), then the offline time (alert_offline_1d, see offline-rollup.ts).
+    const days =
+      (await this.catchUp(ALERT_STAT, now, lastDay, rolledUntil, rollupDay)) +
+      (await this.catchUp(ALERT_OFFLINE, now, lastDay, offlineRolledUntil, rollupOfflineDay));
+    if (days > 2 * REROLL_DAYS) log.info({ days }, 'daily rollup caught up');
+  }
+
+  /** Rolls up the days of `source` from its first point (or the last rolled up, less REROLL_DAYS) to `lastDay`; how many. */
+  private async catchUp(
+    source: string,
+    now: number,
+    lastDay: number,
+    until: (influx: InfluxTarget) => Promise<number>,
+    rollup: (influx: InfluxTarget, day: number) => Promise<string[]>,
+  ): Promise<number> {
+    const first = await influxQuery(this.opts.influx, `SELECT first("n") FROM "${source}" WHERE time > ${now - BACKFILL_DAYS * DAY_MS}ms`);
     const firstAt = first[0]?.values[0]?.[0];
-    if (typeof firstAt !== 'number') return;
-    const until = await rolledUntil(this.opts.influx);
-    let day = Math.max(Math.floor(firstAt / DAY_MS) * DAY_MS, until - REROLL_DAYS * DAY_MS);
+    if (typeof firstAt !== 'number') return 0;
+    let day = Math.max(Math.floor(firstAt / DAY_MS) * DAY_MS, (await until(this.opts.influx)) - REROLL_DAYS * DAY_MS);
     let days = 0;
     for (; day <= lastDay; day += DAY_MS) {
-      const lines = await rollupDay(this.opts.influx, day);
+      const lines = await rollup(this.opts.influx, day);
       if (lines.length) await this.opts.write(lines);
       days++;
     }
-    if (days > REROLL_DAYS) log.info({ days }, 'daily rollup caught up');
+    return days;
   }
 }

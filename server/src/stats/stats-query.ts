@@ -13,14 +13,13 @@ import {
 } from '@lifeline/core';
 import { influxQuery, influxString, type InfluxSeries, type InfluxTarget, type LoadedRegistry } from '@lifeline/core/node';
 import type { EscalationLimits } from '../alerts/escalation.js';
-import { ALERT_JUDGED, ALERT_OFFLINE, ALERT_RAISED, ALERT_STAT, NONE, OFFLINE_RULE_ID } from './alert-stat-line.js';
+import { ALERT_JUDGED, ALERT_RAISED, ALERT_STAT, NONE, OFFLINE_RULE_ID } from './alert-stat-line.js';
+import { readOffline, type OfflineTally } from './offline-rollup.js';
 import { ALERT_STAT_1D, binOf, binValue, DAY_MS, histogramOf, rolledUntil, type Histogram } from './daily-rollup.js';
 
 /** Periods longer than this read MTTA and MTTR of their whole days from the daily rollup (a month's report stays exact). */
 export const ROLLUP_MIN_SPAN_MS = 35 * 86_400_000;
 
-/** An offline alert still counts for a period when it was resolved up to this long after the period ended. */
-const OFFLINE_LOOKAHEAD_MS = 30 * 86_400_000;
 /** Devices listed as most often offline. */
 export const MOST_OFFLINE_ROWS = 10;
 const MIN = 60_000;
@@ -34,6 +33,8 @@ export interface StatsDeps {
   now?: () => number;
   /** Whether the daily rollup (`alert_stat_1d`) is kept and may be read for long periods. */
   rollup?: boolean;
+  /** Whether the offline rollup (`alert_offline_1d`) may be read too (default: as `rollup`; off to compare). */
+  offlineRollup?: boolean;
   /** The duty shifts overlapping [from, to) (the relational store's); none listed without it. */
   shifts?: (from: number, to: number) => Promise<Shift[]>;
 }
@@ -194,8 +195,14 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
   } else durations = await rawDurations(q.from, q.to);
   const byDisp = await run(`SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "disposition", "by"`);
   const judged = await run(`SELECT count("n") AS n FROM "${ALERT_JUDGED}" WHERE ${p}${x} GROUP BY "rule", "model", "disposition"`);
-  const offline = await run(
-    `SELECT "device", "dur_s", "raised" FROM "${ALERT_OFFLINE}" WHERE "raised" < ${q.to} AND ${period(q.from, q.to + OFFLINE_LOOKAHEAD_MS)}${w.offline}`,
+  // The offline time: a long period of the city, a town or an industry from the offline rollup for its whole days (exact).
+  const offline = await readOffline(
+    run,
+    d.influx,
+    q.from,
+    q.to,
+    w.offline,
+    (d.offlineRollup ?? !!d.rollup) && q.to - q.from > ROLLUP_MIN_SPAN_MS && !q.tenant && !q.kind,
   );
   const queryMs = performance.now() - t0;
   const shifts = d.shifts ? await d.shifts(q.from, q.to) : [];
@@ -289,7 +296,7 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     if (isOverdue(a, now, d.limits)) overdue++;
   }
 
-  const online = onlineOf(d, q, now, rows(offline), open);
+  const online = onlineOf(d, q, now, offline, open);
   const slowest = (a: StatsRankRow, b: StatsRankRow) =>
     (b.mttr.medianS ?? -1) - (a.mttr.medianS ?? -1) || (b.mtta.medianS ?? -1) - (a.mtta.medianS ?? -1) || b.raised - a.raised || a.key.localeCompare(b.key);
   return {
@@ -325,7 +332,7 @@ export function isOverdue(a: Alert, now: number, limits: EscalationLimits): bool
  * period so far). Offline time is the offline alerts' (raised → resolved, or
  * now while open), clipped to the period.
  */
-function onlineOf(d: StatsDeps, q: StatsPeriodQuery, now: number, resolvedOffline: { row: Record<string, unknown> }[], open: Alert[]): StatsAnswer['online'] {
+function onlineOf(d: StatsDeps, q: StatsPeriodQuery, now: number, tally: OfflineTally, open: Alert[]): StatsAnswer['online'] {
   const end = Math.min(q.to, now);
   const spanS = Math.max(0, (end - q.from) / 1000);
   let devices = 0;
@@ -336,20 +343,8 @@ function onlineOf(d: StatsDeps, q: StatsPeriodQuery, now: number, resolvedOfflin
     if (q.industry && (d.registry.tenantsById.get(dev.tenant)?.industry || NONE) !== q.industry) continue;
     devices++;
   }
-  const per = new Map<string, { times: number; offlineS: number }>();
-  let offlineS = 0;
-  const add = (device: string, raisedAt: number, endAt: number) => {
-    const s = Math.max(0, (Math.min(endAt, end) - Math.max(raisedAt, q.from)) / 1000);
-    offlineS += s;
-    const r = per.get(device) ?? { times: 0, offlineS: 0 };
-    r.times++;
-    r.offlineS += s;
-    per.set(device, r);
-  };
-  for (const { row } of resolvedOffline) {
-    const raisedAt = num(row.raised);
-    add(String(row.device), raisedAt, raisedAt + num(row.dur_s) * 1000);
-  }
+  const add = (device: string, raisedAt: number, endAt: number) =>
+    tally.add(device, 1, Math.max(0, (Math.min(endAt, end) - Math.max(raisedAt, q.from)) / 1000));
   for (const a of open) {
     if (a.rule !== OFFLINE_RULE_ID || a.raisedAt >= end) continue;
     const dev = d.registry.byId.get(a.device);
@@ -358,6 +353,7 @@ function onlineOf(d: StatsDeps, q: StatsPeriodQuery, now: number, resolvedOfflin
     if (q.industry && (d.registry.tenantsById.get(dev.tenant)?.industry || NONE) !== q.industry) continue;
     add(a.device, a.raisedAt, now);
   }
+  const { per, offlineS } = tally;
   const mostOffline: OfflineDeviceRow[] = [...per.entries()]
     .sort((a, b) => b[1].times - a[1].times || b[1].offlineS - a[1].offlineS || a[0].localeCompare(b[0]))
     .slice(0, MOST_OFFLINE_ROWS)
