@@ -1,5 +1,6 @@
 import { influxQuery, logger, toLine, type InfluxSeries, type InfluxTarget } from '@lifeline/core/node';
-import { ALERT_OFFLINE, ALERT_STAT, NONE } from './alert-stat-line.js';
+import { ALERT_OFFLINE, ALERT_RAISED, ALERT_STAT, NONE } from './alert-stat-line.js';
+import { countsRolledUntil, rollupCountsDay } from './count-rollup.js';
 import { DAY_MS, offlineRolledUntil, rollupOfflineDay } from './offline-rollup.js';
 
 export { DAY_MS };
@@ -110,11 +111,12 @@ export class DailyRollup {
   private async runNow(): Promise<void> {
     const now = (this.opts.now ?? Date.now)();
     const lastDay = Math.floor((now - SETTLE_MS) / DAY_MS) * DAY_MS - DAY_MS; // the last finished, settled day
-    // The durations (alert_stat_1d), then the offline time (alert_offline_1d, see offline-rollup.ts).
+    // The durations (alert_stat_1d), the offline time (alert_offline_1d, offline-rollup.ts), the counts (alert_count_1d, count-rollup.ts).
     const days =
       (await this.catchUp(ALERT_STAT, now, lastDay, rolledUntil, rollupDay)) +
-      (await this.catchUp(ALERT_OFFLINE, now, lastDay, offlineRolledUntil, rollupOfflineDay));
-    if (days > 2 * REROLL_DAYS) log.info({ days }, 'daily rollup caught up');
+      (await this.catchUp(ALERT_OFFLINE, now, lastDay, offlineRolledUntil, rollupOfflineDay)) +
+      (await this.catchUp(ALERT_RAISED, now, lastDay, countsRolledUntil, rollupCountsDay));
+    if (days > 3 * REROLL_DAYS) log.info({ days }, 'daily rollup caught up');
   }
 
   /** Rolls up the days of `source` from its first point (or the last rolled up, less REROLL_DAYS) to `lastDay`; how many. */

@@ -14,6 +14,7 @@ import {
 import { influxQuery, influxString, type InfluxSeries, type InfluxTarget, type LoadedRegistry } from '@lifeline/core/node';
 import type { EscalationLimits } from '../alerts/escalation.js';
 import { ALERT_JUDGED, ALERT_RAISED, ALERT_STAT, NONE, OFFLINE_RULE_ID } from './alert-stat-line.js';
+import { ALERT_COUNT_1D, countSeries, countsRolledUntil } from './count-rollup.js';
 import { readOffline, type OfflineTally } from './offline-rollup.js';
 import { ALERT_STAT_1D, binOf, binValue, DAY_MS, histogramOf, rolledUntil, type Histogram } from './daily-rollup.js';
 
@@ -173,11 +174,32 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
   const now = (d.now ?? Date.now)();
   const t0 = performance.now();
   const w = whereOf(q);
-  const p = period(q.from, q.to);
   const run = (sql: string) => influxQuery(d.influx, sql);
   const x = w.alert;
   // One query after the other: on a small box InfluxDB answers six scans in a row sooner than six at once (they compete for the same cores).
-  const raised = await run(`SELECT count("n") AS n FROM "${ALERT_RAISED}" WHERE ${p}${x} GROUP BY "town", "industry", "level"`);
+  // A long period without tenant, kind, rule or level filters counts its whole days from the count rollup (exact), the edges raw.
+  const long = !!d.rollup && q.to - q.from > ROLLUP_MIN_SPAN_MS && !q.tenant && !q.kind && !q.rule && !q.level;
+  const c0 = Math.ceil(q.from / DAY_MS) * DAY_MS;
+  const c1 = long ? Math.min(Math.floor(q.to / DAY_MS) * DAY_MS, await countsRolledUntil(d.influx)) : 0;
+  const counted = long && c1 > c0;
+  const parts: [number, number][] = counted
+    ? [
+        [q.from, c0],
+        [c1, q.to],
+      ]
+    : [[q.from, q.to]];
+  const rolledCounts = counted
+    ? countSeries(await run(`SELECT "raised", "disp", "judged" FROM "${ALERT_COUNT_1D}" WHERE ${period(c0, c1)}${x}`))
+    : { raised: [], disp: [], judged: [] };
+  const rawCounts = async (sql: (p: string) => string) => {
+    const out: InfluxSeries[] = [];
+    for (const [a, b] of parts) if (a < b) out.push(...(await run(sql(period(a, b)))));
+    return out;
+  };
+  const raised = [
+    ...(await rawCounts((pp) => `SELECT count("n") AS n FROM "${ALERT_RAISED}" WHERE ${pp}${x} GROUP BY "town", "industry", "level"`)),
+    ...rolledCounts.raised,
+  ];
   // The durations themselves (three numbers a row), medians taken here: InfluxDB computes each MEDIAN and
   // PERCENTILE of a query by its own pass, which for the total, the towns and the industries is nine passes instead of one read.
   const rawDurations = (from: number, to: number) =>
@@ -193,8 +215,14 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
       durations = [...(await rawDurations(q.from, d0)), ...(await rawDurations(d1, q.to))];
     } else durations = await rawDurations(q.from, q.to);
   } else durations = await rawDurations(q.from, q.to);
-  const byDisp = await run(`SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${p}${x} GROUP BY "disposition", "by"`);
-  const judged = await run(`SELECT count("n") AS n FROM "${ALERT_JUDGED}" WHERE ${p}${x} GROUP BY "rule", "model", "disposition"`);
+  const byDisp = [
+    ...(await rawCounts((pp) => `SELECT count("n") AS n FROM "${ALERT_STAT}" WHERE ${pp}${x} GROUP BY "disposition", "by"`)),
+    ...rolledCounts.disp,
+  ];
+  const judged = [
+    ...(await rawCounts((pp) => `SELECT count("n") AS n FROM "${ALERT_JUDGED}" WHERE ${pp}${x} GROUP BY "rule", "model", "disposition"`)),
+    ...rolledCounts.judged,
+  ];
   // The offline time: a long period of the city, a town or an industry from the offline rollup for its whole days (exact).
   const offline = await readOffline(
     run,
