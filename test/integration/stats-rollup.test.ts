@@ -134,8 +134,13 @@ describe('statistics of a long period read from the daily rollups', () => {
       ['gas-0008', 2, 4 * 3600],
       ['gas-0009', 1, 3600],
     ]);
-    expect(s.raised.total).toBe(7); // the first offline alert was raised before the period
-    expect(s.resolved.total).toBe(8);
+    // The first offline alert was raised before the period; the offline ones are yellow, the ch4 ones red.
+    expect(s.raised).toEqual({ total: 7, byLevel: { red: 3, orange: 0, yellow: 4, blue: 0 } });
+    expect(s.resolved).toEqual({ total: 8, bySystem: 5, byDisposition: { real: 3, none: 5 } });
+    expect(s.falseAlarms).toEqual({
+      byRule: [{ key: 'ch4_high', judged: 3, falseAlarms: 0, rate: 0 }],
+      byModel: [{ key: 'gas', judged: 3, falseAlarms: 0, rate: 0 }],
+    });
   };
 
   it('gives the exact figures before the rollups are made (all raw)', async () => {
@@ -151,9 +156,11 @@ describe('statistics of a long period read from the daily rollups', () => {
     const target = { url: influxUrl, db: influxDb };
     const marks = await influxQuery(target, `SELECT count("n") FROM "alert_offline_1d" WHERE "mark" = 'day'`);
     expect(marks[0]?.values[0]?.[1]).toBeGreaterThanOrEqual(40); // every finished day, with or without offline alerts
-    // The raw offline points inside the whole days are dropped: what the answer still has of them came from the rollup.
-    await influxQuery(target, `DELETE FROM "alert_offline" WHERE time >= ${d0 + 2 * DAY}ms AND time < ${d1 - 2 * DAY}ms`);
-    expect(await influxQuery(target, `SELECT * FROM "alert_offline" WHERE time >= ${d0 + 2 * DAY}ms AND time < ${d1 - 2 * DAY}ms`)).toEqual([]);
+    // The raw statistics points inside the whole days are dropped: what the answer still has of them came from the rollups.
+    for (const m of ['alert_raised', 'alert_stat', 'alert_judged', 'alert_offline']) {
+      await influxQuery(target, `DELETE FROM "${m}" WHERE time >= ${d0 + 2 * DAY}ms AND time < ${d1 - 2 * DAY}ms`);
+      expect(await influxQuery(target, `SELECT * FROM "${m}" WHERE time >= ${d0 + 2 * DAY}ms AND time < ${d1 - 2 * DAY}ms`)).toEqual([]);
+    }
     const s = await stats();
     expectOffline(s);
     expect(s.mtta).toMatchObject({ n: 3, approx: true });
