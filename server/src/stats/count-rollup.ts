@@ -6,9 +6,9 @@ import { DAY_MS } from './offline-rollup.js';
  * The daily rollup of the statistics' counts, for long periods: one point per
  * UTC day, town and industry whose fields hold, as JSON, the alerts raised
  * per level (`raised`, from `alert_raised`), resolved per disposition and
- * resolver (`disp`, disposition and by, from `alert_stat`) and judged per rule,
- * model and disposition (`judged`, rule, model and disposition, from
- * `alert_judged`). Counts of points by the day they fell in: a period's whole
+ * resolver (`disp`, from `alert_stat`) and judged, and judged false alarms,
+ * per rule and per model apart (`judged`, from `alert_judged`: the statistics
+ * never cross the two, and the cross product was most of the rollup). Counts of points by the day they fell in: a period's whole
  * days are exact. A marker point (tag `mark`) says the day was rolled up.
  */
 export const ALERT_COUNT_1D = 'alert_count_1d';
@@ -41,8 +41,14 @@ export async function rollupCountsDay(influx: InfluxTarget, day: number): Promis
   // Town and industry are fields of alert_judged (its tags are rule, model and disposition): its points are read.
   for (const s of await influxQuery(influx, `SELECT "n", "town", "industry" FROM "${ALERT_JUDGED}" WHERE ${p} GROUP BY "rule", "model", "disposition"`)) {
     const [it, ii] = [s.columns.indexOf('town'), s.columns.indexOf('industry')];
-    const key = [s.tags?.rule ?? NONE, s.tags?.model ?? NONE, s.tags?.disposition ?? NONE].join(SEP);
-    for (const v of s.values) bump(cell(String(v[it] ?? NONE), String(v[ii] ?? NONE)).judged, key, 1);
+    const f = s.tags?.disposition === 'false_alarm' ? 1 : 0;
+    for (const v of s.values) {
+      const c = cell(String(v[it] ?? NONE), String(v[ii] ?? NONE));
+      for (const k of [`r${SEP}${s.tags?.rule ?? NONE}`, `m${SEP}${s.tags?.model ?? NONE}`]) {
+        bump(c.judged, k, 1);
+        if (f) bump(c.judged, `${k}${SEP}f`, f);
+      }
+    }
   }
   const lines = [...cells.entries()].map(([k, c]) => {
     const [town, industry] = k.split('\u0000') as [string, string];
@@ -67,8 +73,8 @@ export async function countsRolledUntil(influx: InfluxTarget): Promise<number> {
 /**
  * Rollup rows as the raw count queries answer them (one row `n` per series),
  * so the statistics add them up the same way: `raised` grouped by town,
- * industry and level, `disp` by disposition and by, `judged` by rule, model
- * and disposition.
+ * industry and level, `disp` by disposition and by, `judged` by rule or by
+ * model, and disposition (false alarm or not).
  */
 export function countSeries(rolled: InfluxSeries[]): { raised: InfluxSeries[]; disp: InfluxSeries[]; judged: InfluxSeries[] } {
   const out = { raised: [] as InfluxSeries[], disp: [] as InfluxSeries[], judged: [] as InfluxSeries[] };
@@ -84,9 +90,13 @@ export function countSeries(rolled: InfluxSeries[]): { raised: InfluxSeries[]; d
         const [disposition = NONE, by = ''] = k.split(SEP);
         out.disp.push(one({ disposition, by }, n));
       }
-      for (const [k, n] of Object.entries(parse(v[ij]))) {
-        const [rule = NONE, model = NONE, disposition = NONE] = k.split(SEP);
-        out.judged.push(one({ rule, model, disposition }, n));
+      const judged = parse(v[ij]);
+      for (const [k, n] of Object.entries(judged)) {
+        const [what, key = NONE, f] = k.split(SEP);
+        if (f) continue;
+        const false_ = judged[`${k}${SEP}f`] ?? 0;
+        const tag = what === 'r' ? 'rule' : 'model';
+        out.judged.push(one({ [tag]: key, disposition: 'false_alarm' }, false_), one({ [tag]: key, disposition: 'other' }, n - false_));
       }
     }
   }

@@ -291,7 +291,13 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
   }
   for (const { tags, row } of rows(judged)) {
     const n = num(row.n);
-    for (const r of [faRow(fa.rule, tags.rule ?? NONE), faRow(fa.model, tags.model ?? NONE)]) {
+    // A raw row has both; the count rollup's rows one of the two (it keeps rules and models apart).
+    const of = [
+      tags.rule !== undefined || tags.model === undefined ? faRow(fa.rule, tags.rule ?? NONE) : null,
+      tags.model !== undefined || tags.rule === undefined ? faRow(fa.model, tags.model ?? NONE) : null,
+    ];
+    for (const r of of) {
+      if (!r) continue;
       r.judged += n;
       if (tags.disposition === 'false_alarm') r.falseAlarms += n;
     }
