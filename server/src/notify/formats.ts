@@ -82,26 +82,26 @@ export function renderMessage(channel: NotifyChannel, alert: Alert, reason: Noti
         alert,
       };
     case 'wecom':
-      // WeCom group robot: markdown with its three font colours; "warning" is orange-red.
-      return {
-        msgtype: 'markdown',
-        markdown: {
-          content: fitBytes(
-            [`### <font color="warning">${f.title}</font>`, ...f.lines.map((l) => `> ${l}`), `[在地图上查看](${f.link})`].join('\n'),
-            MAX_MARKDOWN_BYTES,
-          ),
-        },
-      };
     case 'dingtalk':
-      // DingTalk custom robot: title (shown in the chat list) and markdown text; a security keyword such as 预警 is in every message.
-      return {
-        msgtype: 'markdown',
-        markdown: {
-          title: f.title,
-          text: fitBytes([`### ${f.title}`, ...f.lines.map((l) => `- ${l}`), '', `[在地图上查看](${f.link})`].join('\n'), MAX_MARKDOWN_BYTES),
-        },
-      };
+      return robotMarkdown(channel, f.title, f.lines, `[在地图上查看](${f.link})`);
   }
+}
+
+/**
+ * The markdown body of a group robot: a heading, the lines and the links
+ * (markdown already). WeCom: `content`, with its "warning" colour (orange-red)
+ * on the heading when `warn`. DingTalk: `title` (shown in the chat list) and
+ * `text`; a security keyword such as 预警 must be in every message's title or text.
+ */
+export function robotMarkdown(channel: 'wecom' | 'dingtalk', title: string, lines: string[], links: string, warn = true): unknown {
+  if (channel === 'wecom') {
+    const heading = warn ? `### <font color="warning">${title}</font>` : `### ${title}`;
+    return { msgtype: 'markdown', markdown: { content: fitBytes([heading, ...lines.map((l) => `> ${l}`), links].join('\n'), MAX_MARKDOWN_BYTES) } };
+  }
+  return {
+    msgtype: 'markdown',
+    markdown: { title, text: fitBytes([`### ${title}`, ...lines.map((l) => `- ${l}`), '', links].join('\n'), MAX_MARKDOWN_BYTES) },
+  };
 }
 
 /**

@@ -1,7 +1,5 @@
 import { HAZARD_LEVEL_LABELS, HAZARD_STATE_LABELS, type Hazard, type NotifyChannel } from '@lifeline/core';
-import { escapeMarkdown, fitBytes, formatTime } from './formats.js';
-
-const MAX_MARKDOWN_BYTES = 4000;
+import { escapeMarkdown, formatTime, robotMarkdown } from './formats.js';
 
 /** The link that opens the hazard in the register. */
 export function hazardLink(publicUrl: string, hazard: Pick<Hazard, 'id'>): string {
@@ -41,22 +39,7 @@ export function renderHazardMessage(channel: NotifyChannel, h: Hazard, publicUrl
         hazard: h,
       };
     case 'wecom':
-      return {
-        msgtype: 'markdown',
-        markdown: {
-          content: fitBytes(
-            [`### <font color="warning">${f.title}</font>`, ...f.lines.map((l) => `> ${l}`), `[查看隐患](${f.link})`].join('\n'),
-            MAX_MARKDOWN_BYTES,
-          ),
-        },
-      };
     case 'dingtalk':
-      return {
-        msgtype: 'markdown',
-        markdown: {
-          title: f.title,
-          text: fitBytes([`### ${f.title}`, ...f.lines.map((l) => `- ${l}`), '', `[查看隐患](${f.link})`].join('\n'), MAX_MARKDOWN_BYTES),
-        },
-      };
+      return robotMarkdown(channel, f.title, f.lines, `[查看隐患](${f.link})`);
   }
 }

@@ -1,8 +1,6 @@
 import { REPORT_KIND_LABELS, type NotifyChannel, type ReportContent, type ReportEntry } from '@lifeline/core';
 import { minutes, percent } from '../reports/report-workbook.js';
-import { fitBytes } from './formats.js';
-
-const MAX_MARKDOWN_BYTES = 4000;
+import { robotMarkdown } from './formats.js';
 
 /** The links of a report: its print view (the summary's link) and its workbook. */
 export function reportLinks(publicUrl: string, id: string): { print: string; xlsx: string } {
@@ -48,26 +46,8 @@ export function renderReportMessage(channel: NotifyChannel, entry: ReportEntry, 
         report: entry,
       };
     case 'wecom':
-      return {
-        msgtype: 'markdown',
-        markdown: {
-          content: fitBytes(
-            [`### ${f.title}`, ...f.lines.map((l) => `> ${l}`), `[查看报表](${f.links.print}) · [下载 Excel](${f.links.xlsx})`].join('\n'),
-            MAX_MARKDOWN_BYTES,
-          ),
-        },
-      };
     case 'dingtalk':
-      return {
-        msgtype: 'markdown',
-        markdown: {
-          // DingTalk robots often require a keyword: 预警 is in every report's summary.
-          title: f.title,
-          text: fitBytes(
-            [`### ${f.title}`, ...f.lines.map((l) => `- ${l}`), '', `[查看报表](${f.links.print}) · [下载 Excel](${f.links.xlsx})`].join('\n'),
-            MAX_MARKDOWN_BYTES,
-          ),
-        },
-      };
+      // DingTalk robots often require a keyword: 预警 is in every report's summary.
+      return robotMarkdown(channel, f.title, f.lines, `[查看报表](${f.links.print}) · [下载 Excel](${f.links.xlsx})`, false);
   }
 }
