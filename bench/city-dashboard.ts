@@ -31,7 +31,7 @@ import { CityPage, type WindowFigures } from './lib/city-page.js';
 import { CityPlatform, CityUser, wireSize } from './lib/city-platform.js';
 import { CpuMeter, waitQuiet, type CpuShare } from './lib/machine.js';
 import { figure, median, round, say, sleep } from './lib/report.js';
-import { ROOT, servicePid, startServices, stopServices, type Services } from './lib/services.js';
+import { ROOT, servicePid, startServices, removeServices, type Services } from './lib/services.js';
 
 const flags = parseFlags(
   CITY_FLAGS,
@@ -54,12 +54,7 @@ async function cleanUp(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
   for (const f of cleanups.reverse()) await Promise.resolve(f()).catch(() => undefined);
-  try {
-    stopServices(dir);
-  } catch (err) {
-    say(`could not stop the services in ${dir}: ${(err as Error).message}`);
-  }
-  rmSync(dir, { recursive: true, force: true });
+  removeServices(dir, say);
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {

@@ -13,7 +13,7 @@
  * Progress goes to stderr; figures to stdout, one `name: value` a line.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { alertLatency } from './lib/alert-latency.js';
@@ -24,7 +24,7 @@ import { BENCH_FLAGS, PARTS, type Part } from './lib/options.js';
 import { paced } from './lib/paced.js';
 import { profile } from './lib/profile.js';
 import { figure, say, sleep } from './lib/report.js';
-import { ROOT, startServices, stopServices } from './lib/services.js';
+import { ROOT, startServices, removeServices } from './lib/services.js';
 import { throughput } from './lib/throughput.js';
 
 const flags = parseFlags(BENCH_FLAGS, process.argv.slice(2), 'npm run bench -- [flags]: throughput, paced sustained rate, crash and outage, alert latency');
@@ -74,12 +74,7 @@ function cleanUp(): void {
   if (cleaned) return;
   cleaned = true;
   bench?.cleanup();
-  try {
-    stopServices(dir);
-  } catch (err) {
-    say(`could not stop the services in ${dir}: ${(err as Error).message}`);
-  }
-  rmSync(dir, { recursive: true, force: true });
+  removeServices(dir, say);
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {

@@ -7,6 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { platformEnv } from './consumers.js';
 import { processCpuSeconds } from './machine.js';
 import { sleep } from './report.js';
 import { freePort, ROOT, type Services } from './services.js';
@@ -44,20 +45,7 @@ export class CityPlatform {
   static async start(s: Services, o: CityPlatformOptions): Promise<CityPlatform> {
     mkdirSync(o.dataDir, { recursive: true });
     const port = o.port ?? (await freePort());
-    const env = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      MQTT_URL: s.mqttUrl,
-      MQTT_CLIENT_ID: o.clientId,
-      INFLUX_URL: s.influxUrl,
-      INFLUX_DB: o.db,
-      DATABASE_URL: s.databaseUrl,
-      REGISTRY_PATH: o.registry,
-      DATA_DIR: o.dataDir,
-      LOG_LEVEL: o.verbose ? 'info' : 'warn',
-      ...o.env,
-    };
+    const env = platformEnv(s, o, port);
     const t0 = Date.now();
     const child = spawn(process.execPath, ['server/dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', o.verbose ? 'inherit' : 'pipe'] });
     let tail = '';

@@ -72,6 +72,28 @@ export interface LifelineOptions {
   verbose?: boolean;
 }
 
+/** The environment a bench's platform runs with: the services, its database, registry, data dir and port, then `o.env`. */
+export function platformEnv(
+  s: Services,
+  o: Pick<LifelineOptions, 'db' | 'registry' | 'dataDir' | 'clientId' | 'env' | 'verbose'>,
+  port: number,
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    MQTT_URL: s.mqttUrl,
+    MQTT_CLIENT_ID: o.clientId,
+    INFLUX_URL: s.influxUrl,
+    INFLUX_DB: o.db,
+    DATABASE_URL: s.databaseUrl,
+    REGISTRY_PATH: o.registry,
+    DATA_DIR: o.dataDir,
+    LOG_LEVEL: o.verbose ? 'info' : 'warn',
+    ...o.env,
+  };
+}
+
 export class Lifeline implements Consumer {
   readonly label = 'lifeline';
   private constructor(
@@ -86,20 +108,7 @@ export class Lifeline implements Consumer {
   static async start(s: Services, o: LifelineOptions): Promise<Lifeline> {
     mkdirSync(o.dataDir, { recursive: true });
     const port = await freePort();
-    const env = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      MQTT_URL: s.mqttUrl,
-      MQTT_CLIENT_ID: o.clientId,
-      INFLUX_URL: s.influxUrl,
-      INFLUX_DB: o.db,
-      DATABASE_URL: s.databaseUrl,
-      REGISTRY_PATH: o.registry,
-      DATA_DIR: o.dataDir,
-      LOG_LEVEL: o.verbose ? 'info' : 'warn',
-      ...o.env,
-    };
+    const env = platformEnv(s, o, port);
     const nodeArgs = [...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), ...(o.nodeArgs ?? [])];
     const child = spawn(process.execPath, [...nodeArgs, 'server/dist/main.js'], {
       cwd: o.root ?? ROOT,

@@ -5,7 +5,7 @@
  * points written (the shard statistics) to follow progress without a scan.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,16 @@ export async function startServices(dir: string): Promise<Services> {
 
 export function stopServices(dir: string): void {
   execFileSync('bash', [SERVICES, 'stop', '--dir', dir], { stdio: 'ignore' });
+}
+
+/** A bench's last step: its services stopped (a failure said, not thrown) and their directory gone. */
+export function removeServices(dir: string, say: (line: string) => void): void {
+  try {
+    stopServices(dir);
+  } catch (err) {
+    say(`could not stop the services in ${dir}: ${(err as Error).message}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Pid of a service from its pid file (mosquitto, influxdb, postgres), or null. */
