@@ -7,13 +7,13 @@
  * a month and the year, unfiltered and filtered, each repeated; prints the
  * median and the spread (min–max) of the repeats.
  *
- *   node --import tsx bench/stats-scale.ts [--devices 100000] [--alerts-per-day 2000] [--days 365] [--runs 5]
+ *   npm run bench -- --part stats [--devices 100000] [--alerts-per-day 2000] [--days 365] [--runs 5]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LEVELS, type Alert, type Disposition } from '@lifeline/core';
-import { checkRegistry, ensureDatabase, influxIdent, influxQuery, toLine, type InfluxTarget } from '@lifeline/core/node';
+import { checkRegistry, ensureDatabase, influxIdent, influxQuery, influxWrite, toLine, type InfluxTarget } from '@lifeline/core/node';
 import { buildCity } from '@lifeline/simulators/dist/generate-registry.js';
 import { statLines, type StatLookups } from '@lifeline/server/dist/stats/alert-stat-line.js';
 import { computeStats, type StatsPeriodQuery } from '@lifeline/server/dist/stats/stats-query.js';
@@ -25,6 +25,7 @@ import { startServices, stopServices } from './lib/services.js';
 
 const flags = parseFlags(
   {
+    part: { doc: 'accepted for `npm run bench -- --part stats`; only "stats" runs here', default: 'stats' },
     devices: { doc: 'devices in the synthetic city', default: 100_000 },
     alertsPerDay: { doc: 'alerts raised per day across the city', default: 2000 },
     days: { doc: 'days of history, ending now', default: 365 },
@@ -56,10 +57,7 @@ function rng(seed: number): () => number {
   };
 }
 
-async function write(t: InfluxTarget, lines: string[]): Promise<void> {
-  const res = await fetch(`${t.url}/write?db=${encodeURIComponent(t.db)}&precision=ms`, { method: 'POST', body: lines.join('\n') });
-  if (res.status !== 204) throw new Error(`write answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-}
+const write = influxWrite;
 
 async function main(): Promise<void> {
   let dir: string | null = null;

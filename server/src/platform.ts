@@ -8,6 +8,7 @@ import { REPORT_MAX_ROWS, type Health, type SpoolBacklog } from '@lifeline/core'
 import {
   ensureDatabase,
   influxQuery,
+  influxWrite,
   ConfigError,
   loadConfig,
   loadRegistry,
@@ -362,7 +363,8 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     );
   };
   // Derived from alert_stat and made again when missing: written like telemetry, not spooled.
-  const rollup = new DailyRollup({ influx, write: async (ls) => ls.forEach((l) => writer.write(l)), now });
+  // Written directly, not through the busy ingest writer: the weekly rollups read the daily ones back.
+  const rollup = new DailyRollup({ influx, write: (ls) => influxWrite(influx, ls), now });
   app.use('/api', statsRouter({ stats, now }));
   const reports = new ReportService({
     store: store.reports,

@@ -143,9 +143,18 @@ describe('statistics of a long period read from the daily rollups', () => {
     });
   };
 
+  /** The ranked towns and industries without their medians (the rollups' are within 2 %). */
+  const ranks = (s: StatsAnswer) =>
+    [...s.towns, ...s.industries]
+      .map((r) => [r.key, r.raised, r.resolved, r.escalated, r.mtta.n, r.mttr.n])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  let rawRanks: ReturnType<typeof ranks> = [];
+
   it('gives the exact figures before the rollups are made (all raw)', async () => {
     const s = await stats();
     expectOffline(s);
+    rawRanks = ranks(s);
+    expect(rawRanks.length).toBeGreaterThan(1);
     expect(s.mtta).toEqual({ n: 3, medianS: 60, p90S: 180 });
     expect(s.mttr).toEqual({ n: 3, medianS: 300, p90S: 900 });
   });
@@ -156,6 +165,11 @@ describe('statistics of a long period read from the daily rollups', () => {
     const target = { url: influxUrl, db: influxDb };
     const marks = await influxQuery(target, `SELECT count("n") FROM "alert_offline_1d" WHERE "mark" = 'day'`);
     expect(marks[0]?.values[0]?.[1]).toBeGreaterThanOrEqual(40); // every finished day, with or without offline alerts
+    // …and every whole week of them (the 40 days hold five), for each of the three rollups.
+    for (const m of ['alert_stat_1w', 'alert_offline_1w', 'alert_count_1w']) {
+      const weeks = await influxQuery(target, `SELECT count("rolled") FROM "${m}" WHERE "mark" = 'week'`);
+      expect(weeks[0]?.values[0]?.[1], m).toBeGreaterThanOrEqual(5);
+    }
     // The raw statistics points inside the whole days are dropped: what the answer still has of them came from the rollups.
     for (const m of ['alert_raised', 'alert_stat', 'alert_judged', 'alert_offline']) {
       await influxQuery(target, `DELETE FROM "${m}" WHERE time >= ${d0 + 2 * DAY}ms AND time < ${d1 - 2 * DAY}ms`);
@@ -163,6 +177,8 @@ describe('statistics of a long period read from the daily rollups', () => {
     }
     const s = await stats();
     expectOffline(s);
+    // Each town and industry keeps its own counts (not all under "none").
+    expect(ranks(s)).toEqual(rawRanks);
     expect(s.mtta).toMatchObject({ n: 3, approx: true });
     expect(s.mttr).toMatchObject({ n: 3, approx: true });
     expect(Math.abs(s.mtta.medianS! - 60) / 60).toBeLessThanOrEqual(0.02);

@@ -1,6 +1,6 @@
 /**
  * The one path to InfluxDB's v1 HTTP API besides the batch writer: queries,
- * database creation and ping, with the credentials in an `Authorization`
+ * direct writes of derived points, database creation and ping, with the credentials in an `Authorization`
  * header (never `u=`/`p=` in a URL, where proxies and logs keep them), and the
  * quoting of whatever a query interpolates.
  */
@@ -56,6 +56,22 @@ export async function influxQuery(t: InfluxTarget, q: string): Promise<InfluxSer
   const error = body?.error ?? body?.results?.[0]?.error;
   if (!res.ok || error || !body) throw new Error(`InfluxDB query failed: ${error ?? `HTTP ${res.status}`}`);
   return body.results?.[0]?.series ?? [];
+}
+
+/**
+ * Writes lines at once, in one request (ms precision), throwing on anything
+ * but 204: for derived points that can be made again (the statistics
+ * rollups), which need no spool and must be readable when this resolves.
+ */
+export async function influxWrite(t: InfluxTarget, lines: string[]): Promise<void> {
+  if (!lines.length) return;
+  const res = await fetch(`${t.url}/write?db=${encodeURIComponent(t.db)}&precision=ms`, {
+    method: 'POST',
+    headers: influxHeaders(t, { 'content-type': 'text/plain; charset=utf-8' }),
+    body: lines.join('\n'),
+    signal: AbortSignal.timeout(QUERY_TIMEOUT_MS),
+  });
+  if (res.status !== 204) throw new Error(`InfluxDB write failed: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
 }
 
 /** Creates the database if it does not exist (idempotent in InfluxDB 1.x). */

@@ -1,7 +1,8 @@
 import { influxQuery, logger, toLine, type InfluxSeries, type InfluxTarget } from '@lifeline/core/node';
 import { ALERT_OFFLINE, ALERT_RAISED, ALERT_STAT, NONE } from './alert-stat-line.js';
-import { countsRolledUntil, rollupCountsDay } from './count-rollup.js';
-import { DAY_MS, offlineRolledUntil, rollupOfflineDay } from './offline-rollup.js';
+import { ALERT_COUNT_1D, countsRolledUntil, rollupCountsDay } from './count-rollup.js';
+import { ALERT_OFFLINE_1D, DAY_MS, offlineRolledUntil, rollupOfflineDay } from './offline-rollup.js';
+import { catchUpWeeks } from './week-rollup.js';
 
 export { DAY_MS };
 
@@ -77,7 +78,7 @@ export async function rolledUntil(influx: InfluxTarget): Promise<number> {
 
 export interface DailyRollupOptions {
   influx: InfluxTarget;
-  /** Writes the rollup's lines to InfluxDB (they can be made again from `alert_stat`: no spool needed). */
+  /** Writes the rollup's lines to InfluxDB, resolving once they are readable (they can be made again from `alert_stat`: no spool needed). */
   write: (lines: string[]) => Promise<void>;
   now?: () => number;
 }
@@ -116,7 +117,11 @@ export class DailyRollup {
       (await this.catchUp(ALERT_STAT, now, lastDay, rolledUntil, rollupDay)) +
       (await this.catchUp(ALERT_OFFLINE, now, lastDay, offlineRolledUntil, rollupOfflineDay)) +
       (await this.catchUp(ALERT_RAISED, now, lastDay, countsRolledUntil, rollupCountsDay));
-    if (days > 3 * REROLL_DAYS) log.info({ days }, 'daily rollup caught up');
+    // Then the whole weeks, from the daily rows (week-rollup.ts).
+    let weeks = 0;
+    for (const daily of [ALERT_STAT_1D, ALERT_OFFLINE_1D, ALERT_COUNT_1D])
+      weeks += await catchUpWeeks(this.opts.influx, daily, now - BACKFILL_DAYS * DAY_MS, lastDay + DAY_MS, this.opts.write);
+    if (days > 3 * REROLL_DAYS || weeks > 3) log.info({ days, weeks }, 'daily and weekly rollups caught up');
   }
 
   /** Rolls up the days of `source` from its first point (or the last rolled up, less REROLL_DAYS) to `lastDay`; how many. */

@@ -1,5 +1,6 @@
 import { influxQuery, toLine, type InfluxSeries, type InfluxTarget } from '@lifeline/core/node';
 import { ALERT_OFFLINE, NONE } from './alert-stat-line.js';
+import { DAY_MS, readDays } from './week-rollup.js';
 
 /**
  * The daily rollup of the offline alerts (`alert_offline`), for the online
@@ -13,7 +14,7 @@ import { ALERT_OFFLINE, NONE } from './alert-stat-line.js';
  * point (tag `mark`) says the day was rolled up even when it had no alert.
  */
 export const ALERT_OFFLINE_1D = 'alert_offline_1d';
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 /** An offline alert still counts for a period when it was resolved up to this long after the period ended. */
 export const OFFLINE_LOOKAHEAD_MS = 30 * DAY_MS;
 
@@ -135,7 +136,7 @@ export async function readOffline(
   // Head: alerts raised before d0 and resolved after `from` (counted here, even when from = d0).
   t.addRaw(await raw(from, d0 + OFFLINE_LOOKAHEAD_MS, d0), from, d0, () => true);
   // Whole days: rolled up by the day of resolution, then the raw alerts resolved since the last day rolled up.
-  if (until > d0) t.addRolled(await run(`SELECT "off" FROM "${ALERT_OFFLINE_1D}" WHERE time >= ${d0}ms AND time < ${until}ms${where}`), d0, d1);
+  if (until > d0) t.addRolled(await readDays(run, influx, ALERT_OFFLINE_1D, '"off"', d0, until, where), d0, d1);
   t.addRaw(await raw(Math.max(until, d0), d1 + OFFLINE_LOOKAHEAD_MS, d1), d0, d1, (r) => r >= d0);
   // Tail: counted when raised in it.
   t.addRaw(await raw(d1, to + OFFLINE_LOOKAHEAD_MS, to), d1, to, (r) => r >= d1);

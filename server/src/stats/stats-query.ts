@@ -17,6 +17,7 @@ import { ALERT_JUDGED, ALERT_RAISED, ALERT_STAT, NONE, OFFLINE_RULE_ID } from '.
 import { ALERT_COUNT_1D, countSeries, countsRolledUntil } from './count-rollup.js';
 import { readOffline, type OfflineTally } from './offline-rollup.js';
 import { ALERT_STAT_1D, binOf, binValue, DAY_MS, histogramOf, rolledUntil, type Histogram } from './daily-rollup.js';
+import { readDays } from './week-rollup.js';
 
 /** Periods longer than this read MTTA and MTTR of their whole days from the daily rollup (a month's report stays exact). */
 export const ROLLUP_MIN_SPAN_MS = 35 * 86_400_000;
@@ -84,6 +85,19 @@ function rows(series: InfluxSeries[]): { tags: Record<string, string>; row: Reco
   return out;
 }
 
+/** A row of the durations rollup with its histograms parsed (once, though it counts for the total, a town and an industry). */
+interface RolledRow {
+  n: number;
+  escd: number;
+  ack: Histogram;
+  res: Histogram;
+}
+
+function rolledRows(series: InfluxSeries): RolledRow[] {
+  const [in_, ie, ia, ir] = ['n', 'escd', 'ack', 'res'].map((c) => series.columns.indexOf(c)) as [number, number, number, number];
+  return series.values.map((v) => ({ n: num(v[in_]), escd: num(v[ie]), ack: histogramOf(v[ia]), res: histogramOf(v[ir]) }));
+}
+
 /** The durations of a set of resolved alerts, as read back: each series' rows appended. */
 class Durations {
   n = 0;
@@ -104,19 +118,15 @@ class Durations {
     }
   }
 
-  /** Rows of `alert_stat_1d`. */
-  addRolled(series: InfluxSeries): void {
-    const [in_, ie, ia, ir] = ['n', 'escd', 'ack', 'res'].map((c) => series.columns.indexOf(c)) as [number, number, number, number];
+  /** Rows of `alert_stat_1d` (or `_1w`), parsed once by `rolledRows`. */
+  addRolled(rows: readonly RolledRow[]): void {
     this.ackH ??= new Map();
     this.resH ??= new Map();
-    for (const v of series.values) {
-      this.n += num(v[in_]);
-      this.escalated += num(v[ie]);
-      for (const [h, json] of [
-        [this.ackH, v[ia]],
-        [this.resH, v[ir]],
-      ] as const)
-        for (const [bin, c] of histogramOf(json)) h.set(bin, (h.get(bin) ?? 0) + c);
+    for (const r of rows) {
+      this.n += r.n;
+      this.escalated += r.escd;
+      for (const [bin, c] of r.ack) this.ackH.set(bin, (this.ackH.get(bin) ?? 0) + c);
+      for (const [bin, c] of r.res) this.resH.set(bin, (this.resH.get(bin) ?? 0) + c);
     }
   }
 
@@ -176,7 +186,18 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
   const w = whereOf(q);
   const run = (sql: string) => influxQuery(d.influx, sql);
   const x = w.alert;
-  // One query after the other: on a small box InfluxDB answers six scans in a row sooner than six at once (they compete for the same cores).
+  // Two chains of queries, each one query after the other: on a small box InfluxDB answers six scans in a row sooner than
+  // six at once (they compete for the same cores), but while this process parses one chain's answer InfluxDB reads the other's.
+  // The offline time: a long period of the city, a town or an industry from the offline rollup for its whole days (exact).
+  const offlineRead = readOffline(
+    run,
+    d.influx,
+    q.from,
+    q.to,
+    w.offline,
+    (d.offlineRollup ?? !!d.rollup) && q.to - q.from > ROLLUP_MIN_SPAN_MS && !q.tenant && !q.kind,
+  );
+  offlineRead.catch(() => undefined); // awaited below; a failure of the other chain first must not leave it unhandled
   // A long period without tenant, kind, rule or level filters counts its whole days from the count rollup (exact), the edges raw.
   const long = !!d.rollup && q.to - q.from > ROLLUP_MIN_SPAN_MS && !q.tenant && !q.kind && !q.rule && !q.level;
   const c0 = Math.ceil(q.from / DAY_MS) * DAY_MS;
@@ -189,7 +210,7 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
       ]
     : [[q.from, q.to]];
   const rolledCounts = counted
-    ? countSeries(await run(`SELECT "raised", "disp", "judged" FROM "${ALERT_COUNT_1D}" WHERE ${period(c0, c1)}${x}`))
+    ? countSeries(await readDays(run, d.influx, ALERT_COUNT_1D, '"raised", "disp", "judged"', c0, c1, `${x} GROUP BY "town", "industry"`))
     : { raised: [], disp: [], judged: [] };
   const rawCounts = async (sql: (p: string) => string) => {
     const out: InfluxSeries[] = [];
@@ -211,7 +232,7 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     const d0 = Math.ceil(q.from / DAY_MS) * DAY_MS;
     const d1 = Math.min(Math.floor(q.to / DAY_MS) * DAY_MS, await rolledUntil(d.influx));
     if (d1 > d0) {
-      rolled = await run(`SELECT "n", "escd", "ack", "res" FROM "${ALERT_STAT_1D}" WHERE ${period(d0, d1)}${x} GROUP BY "town", "industry"`);
+      rolled = await readDays(run, d.influx, ALERT_STAT_1D, '"n", "escd", "ack", "res"', d0, d1, `${x} GROUP BY "town", "industry"`);
       durations = [...(await rawDurations(q.from, d0)), ...(await rawDurations(d1, q.to))];
     } else durations = await rawDurations(q.from, q.to);
   } else durations = await rawDurations(q.from, q.to);
@@ -223,15 +244,7 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     ...(await rawCounts((pp) => `SELECT count("n") AS n FROM "${ALERT_JUDGED}" WHERE ${pp}${x} GROUP BY "rule", "model", "disposition"`)),
     ...rolledCounts.judged,
   ];
-  // The offline time: a long period of the city, a town or an industry from the offline rollup for its whole days (exact).
-  const offline = await readOffline(
-    run,
-    d.influx,
-    q.from,
-    q.to,
-    w.offline,
-    (d.offlineRollup ?? !!d.rollup) && q.to - q.from > ROLLUP_MIN_SPAN_MS && !q.tenant && !q.kind,
-  );
+  const offline = await offlineRead;
   const queryMs = performance.now() - t0;
   const shifts = d.shifts ? await d.shifts(q.from, q.to) : [];
 
@@ -264,9 +277,10 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
     of(perIndustry, series.tags?.industry ?? NONE).add(series);
   }
   for (const series of rolled) {
-    sum.addRolled(series);
-    of(perTown, series.tags?.town ?? NONE).addRolled(series);
-    of(perIndustry, series.tags?.industry ?? NONE).addRolled(series);
+    const r = rolledRows(series);
+    sum.addRolled(r);
+    of(perTown, series.tags?.town ?? NONE).addRolled(r);
+    of(perIndustry, series.tags?.industry ?? NONE).addRolled(r);
   }
   const fill = (per: Map<string, Durations>, m: Map<string, StatsRankRow>) => {
     for (const [key, v] of per)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { durationStat, histogramStat } from '../../../server/src/stats/stats-query.js';
 import { binOf, binValue } from '../../../server/src/stats/daily-rollup.js';
+import { addJson, WEEK_MS, weeklyOf } from '../../../server/src/stats/week-rollup.js';
 import { duePeriods, parseDay, periodOf } from '../../../server/src/reports/periods.js';
 
 const TZ = 'Asia/Shanghai';
@@ -64,5 +65,22 @@ describe('the daily rollup’s histograms', () => {
     expect(Math.abs(s.medianS! - 600) / 600).toBeLessThan(0.02);
     expect(Math.abs(s.p90S! - 600) / 600).toBeLessThan(0.02);
     expect(histogramStat(new Map(), [])).toEqual({ n: 0, medianS: null, p90S: null, approx: true });
+  });
+});
+
+describe('the weekly rollup of the daily ones', () => {
+  it('adds two days of every rollup field: histograms, count tables and offline tables', () => {
+    expect(addJson({ '3': 1, '70': 2 }, { '70': 1, '90': 4 })).toEqual({ '3': 1, '70': 3, '90': 4 });
+    expect(addJson({ red: 1 }, { yellow: 2 })).toEqual({ red: 1, yellow: 2 });
+    // The offline table: day → device → [alerts raised, seconds].
+    expect(addJson({ '20400': { 'gas-1': [1, 60] } }, { '20400': { 'gas-1': [0, 30], 'gas-2': [1, 5] }, '20401': { 'gas-1': [0, 10] } })).toEqual({
+      '20400': { 'gas-1': [1, 90], 'gas-2': [1, 5] },
+      '20401': { 'gas-1': [0, 10] },
+    });
+  });
+
+  it('names each weekly measurement after its daily one', () => {
+    expect(['alert_stat_1d', 'alert_offline_1d', 'alert_count_1d'].map(weeklyOf)).toEqual(['alert_stat_1w', 'alert_offline_1w', 'alert_count_1w']);
+    expect(WEEK_MS).toBe(7 * 86_400_000);
   });
 });
