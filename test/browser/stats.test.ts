@@ -86,6 +86,27 @@ describe('the statistics view', () => {
     await screenshot(page, 'stats-zh.png');
   });
 
+  it('filters by an enterprise typed by its name, and says so when there is no such enterprise', async () => {
+    const dialog = page.getByTestId('stats-dialog');
+    const other = registry.tenants.find((x) => x.id !== a.tenant)!;
+    const loadedNow = await page.evaluate(() => window.__lifelineStats!.loaded());
+    await page.getByTestId('stats-tenant').fill(other.name);
+    await page.getByTestId('stats-query').click();
+    await waitFor(() => page.evaluate((n) => window.__lifelineStats!.loaded() > n, loadedNow), { timeoutMs: 20_000, what: 'the filtered statistics' });
+    expect((await page.evaluate(() => window.__lifelineStats!.charts())).levels!.values).toEqual([0, 0, 0, 0]);
+    await page.getByTestId('stats-tenant').fill(registry.tenants.find((x) => x.id === a.tenant)!.name);
+    await page.getByTestId('stats-query').click();
+    await waitFor(() => page.evaluate((n) => window.__lifelineStats!.loaded() > n + 1, loadedNow), { timeoutMs: 20_000, what: "the gas company's statistics" });
+    expect((await page.evaluate(() => window.__lifelineStats!.charts())).levels!.values).toEqual([2, 0, 0, 0]);
+    await page.getByTestId('stats-tenant').fill('没有这个公司');
+    await page.getByTestId('stats-query').click();
+    await waitFor(async () => (await dialog.locator('.stats-status').textContent()) === '没有这家企业：没有这个公司', {
+      timeoutMs: 5000,
+      what: 'the unknown-enterprise message',
+    });
+    await page.getByTestId('stats-tenant').fill('');
+  });
+
   it('redraws the same data in English', async () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('stats-dialog').waitFor({ state: 'detached', timeout: 5000 });

@@ -159,7 +159,10 @@ async function startDashboard(me: Me): Promise<void> {
   hazardsBtn?.addEventListener('click', () => showHazards(me));
   shiftsBtn?.addEventListener('click', () => showShifts(me));
   // ECharts comes with the statistics view, in a chunk of its own: the map does not wait for it.
-  statsBtn?.addEventListener('click', () => void Promise.all([api.meta(), import('./stats-view.js')]).then(([m, v]) => v.showStats(m.towns), reportFailure));
+  statsBtn?.addEventListener(
+    'click',
+    () => void Promise.all([api.meta(), import('./stats-view.js')]).then(([m, v]) => v.showStats(m.towns, m.tenants), reportFailure),
+  );
   reportsBtn?.addEventListener('click', () => showReports(may('reports:generate')));
   // A 督办 message links to its hazard: `/?hazard=<id>`.
   const linkedHazard = new URLSearchParams(location.search).get('hazard');

@@ -54,7 +54,12 @@ const startOfLocalDay = (ms: number) => {
   return d.getTime();
 };
 
-export function showStats(towns: string[]): void {
+/**
+ * `tenants`: those the user may see (the meta's); with more than one, a box
+ * filters by enterprise (its name or id, suggested from the list; an
+ * enterprise user's statistics are always its own, so it has no box).
+ */
+export function showStats(towns: string[], tenants: readonly { id: string; name: string }[] = []): void {
   const fromIn = h('input', { type: 'date', name: 'from', 'aria-label': ts('from'), 'data-testid': 'stats-from' });
   const toIn = h('input', { type: 'date', name: 'to', 'aria-label': ts('to'), 'data-testid': 'stats-to' });
   const town = h('select', { name: 'town', 'data-testid': 'stats-town' });
@@ -62,6 +67,11 @@ export function showStats(towns: string[]): void {
   const kind = h('select', { name: 'kind', 'data-testid': 'stats-kind' });
   const level = h('select', { name: 'level', 'data-testid': 'stats-level' });
   const rule = h('input', { type: 'search', name: 'rule', maxlength: 64, autocomplete: 'off', 'data-testid': 'stats-rule' });
+  const tenantIds = new Map<string, string>();
+  for (const tn of tenants) tenantIds.set(tn.id, tn.id).set(tn.name, tn.id);
+  const tenantList = h('datalist', { id: 'stats-tenants' }, ...tenants.map((tn) => h('option', { value: tn.name }, tn.id)));
+  const tenant = h('input', { type: 'search', name: 'tenant', list: 'stats-tenants', maxlength: 128, autocomplete: 'off', 'data-testid': 'stats-tenant' });
+  const tenantBox = tenants.length > 1 ? [tenant, tenantList] : [];
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'stats-query' });
   const periodBtns = PERIODS.map(([key, days]) => {
     const b = h('button', { type: 'button', class: 'btn', 'data-days': days });
@@ -73,7 +83,20 @@ export function showStats(towns: string[]): void {
     });
     return [key, b] as const;
   });
-  const form = h('form', { class: 'stats-filters', role: 'search' }, ...periodBtns.map(([, b]) => b), fromIn, toIn, town, industry, kind, level, rule, submit);
+  const form = h(
+    'form',
+    { class: 'stats-filters', role: 'search' },
+    ...periodBtns.map(([, b]) => b),
+    fromIn,
+    toIn,
+    town,
+    industry,
+    ...tenantBox,
+    kind,
+    level,
+    rule,
+    submit,
+  );
   const tiles = h('div', { class: 'stats-tiles', 'data-testid': 'stats-tiles' });
   const chartBox = (name: string) => h('div', { class: 'stats-chart', 'data-chart': name, 'data-testid': `stats-chart-${name}` });
   const boxes = {
@@ -144,6 +167,7 @@ export function showStats(towns: string[]): void {
     closeBtn.textContent = ts('closeDialog');
     submit.textContent = ts('query');
     rule.placeholder = ts('rulePlaceholder');
+    tenant.placeholder = ts('tenantPlaceholder');
     fromIn.setAttribute('aria-label', ts('from'));
     toIn.setAttribute('aria-label', ts('to'));
     for (const [key, b] of periodBtns) b.textContent = ts(key);
@@ -207,6 +231,15 @@ export function showStats(towns: string[]): void {
     if (kind.value) q.kind = kind.value as StatsQuery['kind'];
     if (level.value) q.level = level.value as StatsQuery['level'];
     if (rule.value.trim()) q.rule = rule.value.trim();
+    const tenantText = tenant.value.trim();
+    if (tenantText) {
+      const id = tenantIds.get(tenantText);
+      if (!id) {
+        status.textContent = ts('unknownTenant', { name: tenantText });
+        return;
+      }
+      q.tenant = id;
+    }
     submit.disabled = true;
     status.textContent = ts('loading');
     try {
