@@ -353,7 +353,8 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       {
         influx,
         registry,
-        openAlerts: () => alerts.list({ state: 'open', limit: 5000 }),
+        // Every open alert (counted, not listed: a mass event's 100,000 count too).
+        openAlerts: () => alerts.list({ state: 'open', limit: Number.MAX_SAFE_INTEGER }),
         limits: escalationLimits,
         now,
         rollup: true,
@@ -362,8 +363,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       q,
     );
   };
-  // Derived from alert_stat and made again when missing: written like telemetry, not spooled.
-  // Written directly, not through the busy ingest writer: the weekly rollups read the daily ones back.
+  // Derived from alert_stat and made again when missing: not spooled. Written directly, not through the busy ingest writer: the weekly rollups read the daily ones back.
   const rollup = new DailyRollup({ influx, write: (ls) => influxWrite(influx, ls), now });
   app.use('/api', statsRouter({ stats, now }));
   const reports = new ReportService({
@@ -371,7 +371,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     sources: {
       district: registry.district.name,
       stats,
-      openAlerts: () => alerts.list({ state: 'open', limit: 5000 }),
+      openAlerts: () => alerts.list({ state: 'open', limit: Number.MAX_SAFE_INTEGER }),
       overdueHazards: async (at) => {
         const r = await store.hazards.list({ state: 'overdue', limit: REPORT_MAX_ROWS }, at);
         return { total: r.total, items: r.items };

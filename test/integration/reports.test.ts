@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import type { Alert, Registry, ReportEntry } from '@lifeline/core';
 import { SHEETS } from '../../server/src/reports/report-workbook.js';
 import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { receiver } from '../support/receiver.js';
-import { uniqueDbName, uniqueName } from '../support/services.js';
+import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 
@@ -45,6 +46,7 @@ describe('the daily report of a fixed day', () => {
   const reportsGot = () => hook.got.filter((g) => g.body.type === 'lifeline.report');
   const ids: Record<string, string> = {};
   let entry: ReportEntry;
+  const influxDb = uniqueDbName('reports');
 
   beforeAll(async () => {
     broker = await startPrivateBroker();
@@ -56,7 +58,7 @@ describe('the daily report of a fixed day', () => {
       {
         mqttUrl: broker.url,
         influxUrl,
-        influxDb: uniqueDbName('reports'),
+        influxDb,
         logLevel: 'error',
         dataDir,
         registryPath,
@@ -207,4 +209,40 @@ describe('the daily report of a fixed day', () => {
     expect(list.find((r) => r.kind === 'daily')!.id).toBe(entry.id);
     await waitFor(() => reportsGot().length === 3, { what: 'three report summaries' });
   });
+
+  it('makes the same day again from the command line (npm run reports), with the figures and who was on duty', async () => {
+    const out = path.join(dataDir, 'cli-report.xlsx');
+    const run = await cli(['generate', '--day', '2026-11-30', '--out', out], {
+      DATABASE_URL: t.databaseUrl,
+      INFLUX_URL: influxUrl,
+      INFLUX_DB: influxDb,
+      REGISTRY_PATH: path.join(dataDir, 'registry.json'),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const id = run.stdout.split('\t')[0]!;
+    const kept = (await t.platform.store.reports.get(id))!;
+    expect(kept.entry).toMatchObject({ kind: 'daily', periodLabel: '2026-11-30' });
+    expect(kept.content.stats.raised.total).toBe(3);
+    expect(kept.content.stats.onDuty.map((d) => d.officerName)).toEqual(['张值班']);
+    const wb = new ExcelJS.Workbook();
+    const bytes = readFileSync(out);
+    await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    expect(wb.worksheets.map((w) => w.name)).toEqual(Object.values(SHEETS));
+  }, 120_000);
 });
+
+/** `npm run reports -- …` as an operator runs it, from the sources. */
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/cli/reports.ts'), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(REPO_ROOT, 'test/tsconfig.json'), LIFELINE_DEMO: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}

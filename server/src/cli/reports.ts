@@ -73,7 +73,9 @@ async function main(argv: string[]): Promise<void> {
       store: store.reports,
       sources: {
         district: registry.district.name,
-        stats: (q) => computeStats({ influx, registry, openAlerts: () => open, limits }, q),
+        // As the platform's: the rollups it keeps for long periods, and who was on duty.
+        stats: (q) =>
+          computeStats({ influx, registry, openAlerts: () => open, limits, rollup: true, shifts: (from, to) => store.shifts.inPeriod(from, to) }, q),
         openAlerts: () => open,
         overdueHazards: async (at) => {
           const r = await store.hazards.list({ state: 'overdue', limit: REPORT_MAX_ROWS }, at);
