@@ -167,7 +167,7 @@ describe('statistics of a long period read from the daily rollups', () => {
     expect(marks[0]?.values[0]?.[1]).toBeGreaterThanOrEqual(40); // every finished day, with or without offline alerts
     // …and every whole week of them (the 40 days hold five), for each of the three rollups.
     for (const m of ['alert_stat_1w', 'alert_offline_1w', 'alert_count_1w']) {
-      const weeks = await influxQuery(target, `SELECT count("rolled") FROM "${m}" WHERE "mark" = 'week'`);
+      const weeks = await influxQuery(target, `SELECT count("rolled") FROM "${m}" WHERE "mark" = 'block'`);
       expect(weeks[0]?.values[0]?.[1], m).toBeGreaterThanOrEqual(5);
     }
     // The raw statistics points inside the whole days are dropped: what the answer still has of them came from the rollups.

@@ -2,7 +2,7 @@ import { influxQuery, logger, toLine, type InfluxSeries, type InfluxTarget } fro
 import { ALERT_OFFLINE, ALERT_RAISED, ALERT_STAT, NONE } from './alert-stat-line.js';
 import { ALERT_COUNT_1D, countsRolledUntil, rollupCountsDay } from './count-rollup.js';
 import { ALERT_OFFLINE_1D, DAY_MS, offlineRolledUntil, rollupOfflineDay } from './offline-rollup.js';
-import { catchUpWeeks } from './week-rollup.js';
+import { catchUpBlocks } from './week-rollup.js';
 
 export { DAY_MS };
 
@@ -117,11 +117,11 @@ export class DailyRollup {
       (await this.catchUp(ALERT_STAT, now, lastDay, rolledUntil, rollupDay)) +
       (await this.catchUp(ALERT_OFFLINE, now, lastDay, offlineRolledUntil, rollupOfflineDay)) +
       (await this.catchUp(ALERT_RAISED, now, lastDay, countsRolledUntil, rollupCountsDay));
-    // Then the whole weeks, from the daily rows (week-rollup.ts).
-    let weeks = 0;
+    // Then the whole weeks from the days, and the 4-week blocks from the weeks (week-rollup.ts).
+    let blocks = 0;
     for (const daily of [ALERT_STAT_1D, ALERT_OFFLINE_1D, ALERT_COUNT_1D])
-      weeks += await catchUpWeeks(this.opts.influx, daily, now - BACKFILL_DAYS * DAY_MS, lastDay + DAY_MS, this.opts.write);
-    if (days > 3 * REROLL_DAYS || weeks > 3) log.info({ days, weeks }, 'daily and weekly rollups caught up');
+      blocks += await catchUpBlocks(this.opts.influx, daily, now - BACKFILL_DAYS * DAY_MS, lastDay + DAY_MS, this.opts.write);
+    if (days > 3 * REROLL_DAYS || blocks > 6) log.info({ days, blocks }, 'daily, weekly and 4-week rollups caught up');
   }
 
   /** Rolls up the days of `source` from its first point (or the last rolled up, less REROLL_DAYS) to `lastDay`; how many. */

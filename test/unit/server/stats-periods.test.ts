@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { durationStat, histogramStat } from '../../../server/src/stats/stats-query.js';
 import { binOf, binValue } from '../../../server/src/stats/daily-rollup.js';
-import { addJson, WEEK_MS, weeklyOf } from '../../../server/src/stats/week-rollup.js';
+import { addJson, planDays, WEEK_MS, weeklyOf } from '../../../server/src/stats/week-rollup.js';
 import { duePeriods, parseDay, periodOf } from '../../../server/src/reports/periods.js';
 
 const TZ = 'Asia/Shanghai';
@@ -77,6 +77,32 @@ describe('the weekly rollup of the daily ones', () => {
       '20400': { 'gas-1': [1, 90], 'gas-2': [1, 5] },
       '20401': { 'gas-1': [0, 10] },
     });
+  });
+
+  it('reads the whole 4-week blocks, then the whole weeks around them, then the days, and only what is rolled up', () => {
+    const D = 86_400_000;
+    const B = 4 * WEEK_MS;
+    // Days 3 … 100 (day 0 is the epoch's: blocks of 28 from day 0, weeks from day 0).
+    const all = [0, 1000 * D, 1000 * D];
+    expect(planDays(3 * D, 100 * D, all)).toEqual([
+      { level: 0, from: 3 * D, to: 7 * D },
+      { level: 1, from: 7 * D, to: 28 * D },
+      { level: 2, from: B, to: 3 * B },
+      { level: 1, from: 3 * B, to: 98 * D },
+      { level: 0, from: 98 * D, to: 100 * D },
+    ]);
+    // The 4-week blocks rolled up only to day 56, the weeks to day 70: the rest from the days.
+    expect(planDays(3 * D, 100 * D, [0, 70 * D, 56 * D])).toEqual([
+      { level: 0, from: 3 * D, to: 7 * D },
+      { level: 1, from: 7 * D, to: 28 * D },
+      { level: 2, from: B, to: 2 * B },
+      { level: 1, from: 2 * B, to: 70 * D },
+      { level: 0, from: 70 * D, to: 100 * D },
+    ]);
+    // Nothing rolled up above the days; shorter than a week.
+    expect(planDays(3 * D, 100 * D, [0, 0, 0])).toEqual([{ level: 0, from: 3 * D, to: 100 * D }]);
+    expect(planDays(8 * D, 12 * D, all)).toEqual([{ level: 0, from: 8 * D, to: 12 * D }]);
+    expect(planDays(5 * D, 5 * D, all)).toEqual([]);
   });
 
   it('names each weekly measurement after its daily one', () => {
