@@ -31,6 +31,17 @@ export class DeviceViews {
   }
 
   /**
+   * `list()` for an answer made a slice at a time (`sendJsonArray`): the
+   * devices, and each one's view as it is when its slice is made.
+   */
+  listing(tenant: string | null = null): { devices: Device[]; view: (d: Device) => DeviceView } {
+    const worst = this.alerts.worstLevels();
+    const devices: Device[] = [];
+    for (const d of this.devices.values()) if (tenant === null || d.tenant === tenant) devices.push(d);
+    return { devices, view: (d) => this.view(d, worst.get(d.id) ?? null) };
+  }
+
+  /**
    * Every device (or one tenant's) in columns: what a city-wide map needs to
    * draw and count, about a fifth of the bytes of `list()`.
    */

@@ -39,6 +39,7 @@ import type { HazardRegister } from '../hazards/hazard-register.js';
 import type { HistoryReader } from '../history.js';
 import type { AuditStore } from '../store/types.js';
 import { HttpError, numericQuery, param, validated } from './http-errors.js';
+import { sendJsonArray } from './json-stream.js';
 
 /** Active (not yet ended) silences the platform keeps; one more is refused. */
 export const MAX_ACTIVE_SILENCES = 10_000;
@@ -112,7 +113,13 @@ export function apiRouter(d: ApiDeps): Router {
   r.get('/devices', requirePermission('devices:read'), (req, res) => {
     const q = validated(deviceListQuery, { ...req.query }, 'device list query');
     const tenant = tenantScope(mustAuth(req).user);
-    res.json(q.format === 'compact' ? d.views.compact(tenant) : d.views.list(tenant));
+    if (q.format === 'compact') {
+      res.json(d.views.compact(tenant));
+      return;
+    }
+    // The full views of a city are tens of MB of JSON: made and sent a slice at a time.
+    const { devices, view } = d.views.listing(tenant);
+    return sendJsonArray(res, devices, view);
   });
 
   r.get('/devices/:id', requirePermission('devices:read'), (req, res) => {
