@@ -279,7 +279,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   const idleMs = config.sessionIdleMinutes * 60_000;
   const tls = config.publicUrl.startsWith('https:');
   const audit = new AuditTrail(store.audit);
-  const hazards = new HazardRegister(store.hazards, registry);
+  const hazards = new HazardRegister(store.hazards, registry, config.reportTimeZone);
   const hazardEscalation = new HazardEscalation({
     hazards: store.hazards,
     audit,

@@ -170,7 +170,7 @@ describe('the hazard register and duty shifts on the dashboard', () => {
     await logInAs(page, 'supervisor');
     await openRegister();
     await openHazard();
-    expect(await offered()).toEqual(['back', 'hazard-sign_off', 'hazard-reject']);
+    expect(await offered()).toEqual(['back', 'hazard-sign_off', 'hazard-reject', 'hazard-extend']);
     await detail().locator('[data-action=hazard-reject]').click();
     const reject = page.locator('dialog.hazard-reject-dialog');
     await reject.waitFor({ state: 'visible' });
@@ -178,6 +178,15 @@ describe('the hazard register and duty shifts on the dashboard', () => {
     expect(await reject.locator('.dialog-error').textContent()).toBe('请填写驳回原因');
     await fillForm('hazard-reject-dialog', { reason: '缺少电气检测报告' });
     await expect.poll(stateOf, { timeout: 10_000 }).toBe('整改中');
+    // 延期: ten more days from the current deadline, with the reason.
+    const before = (await supervisor.get<HazardDetail>(`/hazards/${hazardId}`)).body.hazard.deadline;
+    await detail().locator('[data-action=hazard-extend]').click();
+    await fillForm('hazard-extend-dialog', { days: '10', reason: '等待电气检测机构出具报告' });
+    await expect.poll(async () => (await historyActions()).at(-1), { timeout: 10_000 }).toBe('extended');
+    expect(await detail().locator('[data-testid=hazard-history] li[data-action=extended] [data-role=note]').textContent()).toContain(
+      '等待电气检测机构出具报告',
+    );
+    expect((await supervisor.get<HazardDetail>(`/hazards/${hazardId}`)).body.hazard.deadline).toBe(before + 10 * 24 * 3600_000);
     await closeRegister();
 
     await page.getByTestId('shifts-open').click();
@@ -211,19 +220,20 @@ describe('the hazard register and duty shifts on the dashboard', () => {
     await fillForm('hazard-sign_off-dialog', { note: 'Reviewed on site' });
     await expect.poll(stateOf, { timeout: 10_000 }).toBe('Signed off');
     expect(await offered()).toEqual(['back']);
-    expect(await historyActions()).toEqual(['created', 'progress', 'reported', 'rejected', 'reported', 'signed_off']);
+    expect(await historyActions()).toEqual(['created', 'progress', 'reported', 'rejected', 'extended', 'reported', 'signed_off']);
     expect(await detail().locator('[data-testid=hazard-history] .tl-action').allTextContents()).toEqual([
       'Entered',
       'Progress',
       'Reported rectified',
       'Rejected',
+      'Deadline extended',
       'Reported rectified',
       'Signed off',
     ]);
     await screenshot(page, 'hazards-signed-off-en.png');
     const server = (await supervisor.get<HazardDetail>(`/hazards/${hazardId}`)).body;
     expect(server.hazard).toMatchObject({ state: 'signed_off', signedOffBy: 'supervisor' });
-    expect(server.history.map((e) => e.actor)).toEqual(['duty', 'enterprise', 'enterprise', 'supervisor', 'enterprise', 'supervisor']);
+    expect(server.history.map((e) => e.actor)).toEqual(['duty', 'enterprise', 'enterprise', 'supervisor', 'supervisor', 'enterprise', 'supervisor']);
 
     // A hazard from an inspection, for a department.
     await detail().locator('[data-action=back]').click();

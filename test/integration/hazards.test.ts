@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import ExcelJS from 'exceljs';
+import pg from 'pg';
 import type { Alert, AuditEntry, Hazard, HazardDetail, HazardList } from '@lifeline/core';
 import { loadRegistry } from '@lifeline/core/node';
 import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
@@ -235,6 +236,41 @@ describe('the hazard register: from a real alert to signed off, scoped by tenant
     expect(webhooks().some((b) => b.hazard?.id === hazard.id)).toBe(false);
     const notices = (await duty.get<{ items: { alertId: string; reason: string; status: string }[] }>('/notifications')).body.items;
     expect(notices.find((n) => n.alertId === overdue.body.id)).toMatchObject({ reason: 'hazard_overdue', status: 'delivered' });
+  });
+
+  it('extends a deadline (延期) by a reviewer only: later than before, the next 督办 moved with it, in its history and the audit log', async () => {
+    const made = await duty.post<Hazard>('/hazards', {
+      source: 'inspection',
+      tenant: 'ent-01',
+      town: meter.town,
+      level: 'general',
+      description: '消防通道堆放杂物',
+      deadline: Date.now() + HOUR,
+    });
+    expect(made.status).toBe(201);
+    const id = made.body.id;
+    const later = made.body.deadline + 10 * 24 * HOUR;
+    expect((await ent.post(`/hazards/${id}/extend`, { deadline: later, reason: '等待配件' })).status).toBe(403);
+    const early = await sup.post<{ details: string[] }>(`/hazards/${id}/extend`, { deadline: made.body.deadline - 1000, reason: '提前' });
+    expect(early.status).toBe(400);
+    expect(early.body.details[0]).toContain('later than the current one');
+    expect((await sup.post(`/hazards/${id}/extend`, { deadline: later })).status).toBe(400);
+    const ok = await sup.post<{ hazard: Hazard }>(`/hazards/${id}/extend`, { deadline: later, reason: '整改需更换设备，等待采购' });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.hazard).toMatchObject({ id, deadline: later, state: 'open' });
+    const d = (await ent.get<HazardDetail>(`/hazards/${id}`)).body;
+    expect(d.hazard.deadline).toBe(later);
+    const line = d.history.find((e) => e.action === 'extended')!;
+    expect(line).toMatchObject({ actor: 'supervisor', from: 'open', to: 'open' });
+    expect(line.note).toMatch(/^期限延至 \d{4}-\d{2}-\d{2} \d{2}:\d{2}（原 .+）：整改需更换设备，等待采购$/);
+    const pool = new pg.Pool({ connectionString: t.databaseUrl, max: 1 });
+    const row = await pool.query<{ escalate_at: string }>('SELECT escalate_at FROM hazards WHERE id = $1', [id]);
+    await pool.end();
+    expect(Number(row.rows[0]!.escalate_at)).toBe(later);
+    const audit = (await sup.get<AuditEntry[]>(`/audit?target=${id}&action=hazard.extend`)).body;
+    expect(audit[0]).toMatchObject({ actor: 'supervisor', before: { deadline: made.body.deadline }, after: { deadline: later } });
+    // A signed-off hazard's deadline no longer applies.
+    expect((await sup.post(`/hazards/${hazard.id}/extend`, { deadline: Date.now() + 30 * 24 * HOUR, reason: '补' })).status).toBe(409);
   });
 
   it('has every step in /api/audit with the logged-in user (or the system) as actor', async () => {

@@ -257,6 +257,12 @@ export function showHazards(me: Me, openId?: string): void {
       b.addEventListener('click', () => void act(hz, c));
       return b;
     });
+    // 延期: a reviewer's, while the hazard is still open.
+    if (hz.state !== 'signed_off' && may('hazards:signoff')) {
+      const b = h('button', { type: 'button', class: 'btn', 'data-action': 'hazard-extend' }, tr('extend'));
+      b.addEventListener('click', () => void extend(hz));
+      actions.push(b);
+    }
     return h(
       'div',
       { class: 'hazard-detail', 'data-hazard-id': hz.id, 'data-state': hz.state },
@@ -344,6 +350,27 @@ export function showHazards(me: Me, openId?: string): void {
         if (!v) return;
         await registerApi.reject(hz.id, v.reason!);
       }
+    } catch (err) {
+      reportFailure(err);
+    }
+    await detail(hz.id);
+  };
+
+  const extend = async (hz: Hazard) => {
+    try {
+      const v = await askForm({
+        className: 'hazard-extend-dialog',
+        title: tr('extendTitle'),
+        subject: `${hz.description} · ${tr('colDeadline')} ${formatDateTime(hz.deadline)}`,
+        fields: [
+          { name: 'days', label: tr('extendDays'), kind: 'text', inputType: 'number', value: '15', maxLength: 3 },
+          { name: 'reason', label: tr('extendReason'), kind: 'textarea', maxLength: NOTE_MAX, required: tr('extendRequired') },
+        ],
+        validate: (x) => (deadlineDays(x.days) === null ? tr('deadlineDaysBad') : null),
+        submitLabel: tr('extend'),
+      });
+      if (!v) return;
+      await registerApi.extend(hz.id, Math.max(hz.deadline, Date.now()) + deadlineDays(v.days)! * DAY_MS, v.reason!);
     } catch (err) {
       reportFailure(err);
     }

@@ -37,6 +37,7 @@ export const registerApi = {
   report: (id: string, b: HazardProgressBody) => request<HazardChange>('POST', `${hz(id)}/report`, b),
   signOff: (id: string, note?: string) => request<HazardChange>('POST', `${hz(id)}/sign-off`, note ? { note } : {}),
   reject: (id: string, reason: string) => request<HazardChange>('POST', `${hz(id)}/reject`, { reason }),
+  extend: (id: string, deadline: number, reason: string) => request<HazardChange>('POST', `${hz(id)}/extend`, { deadline, reason }),
 
   currentShift: () => request<ShiftCurrent>('GET', '/api/shifts/current'),
   shiftHistory: (limit = 20) => request<{ shifts: Shift[]; handovers: Handover[] }>('GET', `/api/shifts${query({ limit })}`),

@@ -29,7 +29,7 @@ export type HazardSource = (typeof HAZARD_SOURCES)[number];
 export const HazardSourceSchema = Type.Union(HAZARD_SOURCES.map((s) => Type.Literal(s)));
 
 /** What a hazard's history records. */
-export const HAZARD_ACTIONS = ['created', 'progress', 'reported', 'signed_off', 'rejected', 'escalated'] as const;
+export const HAZARD_ACTIONS = ['created', 'progress', 'reported', 'signed_off', 'rejected', 'escalated', 'extended'] as const;
 export type HazardAction = (typeof HAZARD_ACTIONS)[number];
 
 export const HAZARD_LEVEL_LABELS: Readonly<Record<HazardLevel, { zh: string; en: string }>> = {
@@ -190,6 +190,11 @@ export const hazardSignOffBody = validator(HazardSignOffBody);
 export const HazardRejectBody = Type.Object({ reason: Text(2000) }, { additionalProperties: false });
 export type HazardRejectBody = Static<typeof HazardRejectBody>;
 export const hazardRejectBody = validator(HazardRejectBody);
+
+/** `POST /api/hazards/:id/extend` (延期, a government reviewer's): the new rectification deadline, later than the old one and than now, and why. */
+export const HazardExtendBody = Type.Object({ deadline: Ms, reason: Text(2000) }, { additionalProperties: false });
+export type HazardExtendBody = Static<typeof HazardExtendBody>;
+export const hazardExtendBody = validator(HazardExtendBody);
 
 /** `GET /api/hazards`: `state` also takes `open` (every open state) and `overdue`. */
 export const HazardQuery = Type.Object(

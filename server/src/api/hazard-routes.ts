@@ -4,6 +4,7 @@ import {
   HAZARD_TRANSITIONS,
   hazardProgressBody,
   hazardQuery,
+  hazardExtendBody,
   hazardRejectBody,
   hazardSignOffBody,
   newHazardBody,
@@ -137,6 +138,21 @@ export function hazardRouter(d: HazardRouteDeps): Router {
   command('reject', 'reject', (raw) => {
     const b = validated(hazardRejectBody, raw, 'reject body');
     return { note: b.reason, audit: b };
+  });
+  // 延期: a government reviewer moves the deadline (the next 督办 with it).
+  r.post('/hazards/:id/extend', async (req, res) => {
+    const a = mustAuth(req);
+    const h = await hazardFor(a, param(req, 'id'));
+    mustBeAllowed(a, 'hazards:signoff');
+    const b = validated(hazardExtendBody, req.body ?? {}, 'extend body');
+    const out = await d.register.extend(h.id, b, a.user.username, now());
+    await d.audit.record(req, a, {
+      action: 'hazard.extend',
+      target: h.id,
+      before: { ...brief(out.before), deadline: out.before.deadline },
+      after: { ...brief(out.hazard), deadline: out.hazard.deadline, reason: b.reason },
+    });
+    res.json({ hazard: out.hazard, event: out.event });
   });
 
   return r;

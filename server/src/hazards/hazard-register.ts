@@ -6,6 +6,7 @@ import {
   type Hazard,
   type HazardCommand,
   type HazardEvent,
+  type HazardExtendBody,
   type HazardFromAlert,
   type NewHazardBody,
 } from '@lifeline/core';
@@ -22,9 +23,11 @@ const ACTION_OF: Record<HazardCommand, HazardEvent['action']> = { progress: 'pro
  * allows. Routes check who asks; this checks what is asked.
  */
 export class HazardRegister {
+  /** `timeZone`: the one the history's notes name times in (the reports'). */
   constructor(
     readonly store: HazardStore,
     private readonly registry: LoadedRegistry,
+    private readonly timeZone = 'Asia/Shanghai',
   ) {}
 
   /** A hazard found by inspection or reported by the public. */
@@ -74,6 +77,27 @@ export class HazardRegister {
       actor,
     };
     return this.store.create(h, resolve);
+  }
+
+  /**
+   * 延期: a new deadline, later than the old one and than `now`; the history
+   * line names both (in the district's time) and the reason. 404, 400 or 409.
+   */
+  async extend(id: string, b: HazardExtendBody, actor: string, now: number) {
+    const h = await this.store.get(id);
+    if (!h) throw new HttpError(404, `no hazard with id ${id}`);
+    const bad = (why: string) => new HttpError(400, 'invalid extend body', [`/deadline: ${why}`]);
+    if (b.deadline <= now) throw bad('the new deadline must be in the future');
+    if (b.deadline <= h.deadline) throw bad(`the new deadline must be later than the current one (${this.time(h.deadline)})`);
+    const note = `期限延至 ${this.time(b.deadline)}（原 ${this.time(h.deadline)}）：${b.reason}`;
+    const r = await this.store.extend(id, { deadline: b.deadline, actor: actor || SYSTEM_ACTOR, note });
+    if (!r) throw new HttpError(404, `no hazard with id ${id}`);
+    if ('refused' in r) throw new HttpError(409, `hazard ${id} is already signed off; its deadline no longer applies`);
+    return r;
+  }
+
+  private time(ms: number): string {
+    return new Date(ms).toLocaleString('sv-SE', { timeZone: this.timeZone, hour12: false }).slice(0, 16);
   }
 
   /** Applies a command, as the state machine allows; 404 and 409 otherwise. */

@@ -246,6 +246,19 @@ export function hazardStore(ctx: StoreContext): HazardStore {
       });
     },
 
+    extend(id, e) {
+      return inTransaction(pool, async (c) => {
+        const before = await getWith(c, id, true);
+        if (!before) return undefined;
+        if (before.state === 'signed_off') return { refused: before.state };
+        const t = now();
+        // The next escalation (督办) at the new deadline; the count of those before stays.
+        await c.query('UPDATE hazards SET deadline = $2, escalate_at = $2, updated_at = $3 WHERE id = $1', [id, e.deadline, t]);
+        const event = await insertEvent(c, { hazard: id, at: t, actor: e.actor, action: 'extended', from: before.state, to: before.state, note: e.note });
+        return { hazard: (await getWith(c, id))!, event, before };
+      });
+    },
+
     async due(at, limit) {
       const r = await pool.query<HazardRow>(
         `SELECT ${COLUMNS} FROM hazards WHERE escalate_at <= $1 ORDER BY escalate_at FETCH FIRST ${Math.max(1, limit)} ROWS ONLY`,

@@ -51,6 +51,15 @@ export interface HazardStore {
    * does not exist, `{ refused: state }` when its state is not among `from`.
    */
   change(id: string, c: HazardChange): Promise<{ hazard: Hazard; event: HazardEvent; before: Hazard } | { refused: HazardState } | undefined>;
+  /**
+   * Moves an open hazard's deadline (and its next escalation) to `deadline`,
+   * with an `extended` history line, in one transaction: undefined when it
+   * does not exist, `{ refused: state }` once signed off.
+   */
+  extend(
+    id: string,
+    e: { deadline: number; actor: string; note: string },
+  ): Promise<{ hazard: Hazard; event: HazardEvent; before: Hazard } | { refused: HazardState } | undefined>;
   /** Open hazards whose next escalation time is due (an index on it: proportional to what is due). */
   due(now: number, limit: number): Promise<Hazard[]>;
   /** Records an escalation and schedules the next one at `next`; false when it was signed off or escalated meanwhile. */
