@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,8 @@ import type { Alert, Registry, ReportEntry } from '@lifeline/core';
 import { SHEETS } from '../../server/src/reports/report-workbook.js';
 import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { receiver } from '../support/receiver.js';
-import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
+import { runCli } from '../support/cli.js';
+import { uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 
@@ -212,7 +212,7 @@ describe('the daily report of a fixed day', () => {
 
   it('makes the same day again from the command line (npm run reports), with the figures and who was on duty', async () => {
     const out = path.join(dataDir, 'cli-report.xlsx');
-    const run = await cli(['generate', '--day', '2026-11-30', '--out', out], {
+    const run = await runCli('reports', ['generate', '--day', '2026-11-30', '--out', out], {
       DATABASE_URL: t.databaseUrl,
       INFLUX_URL: influxUrl,
       INFLUX_DB: influxDb,
@@ -230,19 +230,3 @@ describe('the daily report of a fixed day', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(Object.values(SHEETS));
   }, 120_000);
 });
-
-/** `npm run reports -- …` as an operator runs it, from the sources. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/cli/reports.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(REPO_ROOT, 'test/tsconfig.json'), LIFELINE_DEMO: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}

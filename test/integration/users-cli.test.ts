@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -6,30 +5,11 @@ import { credentialsFileSchema } from '@lifeline/core';
 import { openStore } from '../../server/src/store/open-store.js';
 import type { Store } from '../../server/src/store/types.js';
 import { createTestDatabase } from '../support/pg.js';
-import { REPO_ROOT, tempDataDir } from '../support/services.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runCli, type CliRun } from '../support/cli.js';
+import { tempDataDir } from '../support/services.js';
 
 /** `npm run users -- …` as an operator runs it, from the sources, with `stdin` on its standard input. */
-function users(databaseUrl: string, args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/cli/users.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(REPO_ROOT, 'test/tsconfig.json'), DATABASE_URL: databaseUrl, LIFELINE_DEMO: '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const users = (databaseUrl: string, args: string[], stdin = ''): Promise<CliRun> => runCli('users', args, { DATABASE_URL: databaseUrl }, stdin);
 
 // Each call starts a node process with tsx (1–5 s on a loaded 2-core machine): a generous timeout per test.
 describe('npm run users', { timeout: 120_000 }, () => {
