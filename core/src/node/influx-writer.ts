@@ -91,6 +91,8 @@ export class InfluxWriter {
   private retryAt = 0;
   private attempts = 0;
   private closed = false;
+  /** Aborts the requests still in flight at close: nothing is sent, or waited for, after it (their lines stay in the spool). */
+  private readonly closing = new AbortController();
   private idleWaiters: (() => void)[] = [];
   /** `whenBelow` callers by threshold: one promise per threshold however many wait on it. */
   private readonly belowWaiters = new Map<number, { promise: Promise<void>; resolve: () => void }>();
@@ -203,6 +205,7 @@ export class InfluxWriter {
   async close(timeoutMs = 30_000): Promise<void> {
     await this.drain(timeoutMs);
     this.closed = true;
+    this.closing.abort();
     if (this.timer) clearTimeout(this.timer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const w of this.belowWaiters.values()) w.resolve();
@@ -412,7 +415,7 @@ export class InfluxWriter {
         method: 'POST',
         body,
         headers: this.headers,
-        signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 15_000),
+        signal: AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs ?? 15_000), this.closing.signal]),
       });
     } catch (err) {
       throw new RetryableError(`InfluxDB unreachable: ${(err as Error).message}`);
