@@ -3,11 +3,19 @@ import type { Response } from 'express';
 /** Items stringified per turn of the event loop: ~2 MB of device views, a few milliseconds. */
 export const JSON_SLICE = 2000;
 
-/** Resolves on the response's next `drain`, or its `close` (a client gone never drains). */
+/**
+ * Resolves on the response's next `drain`, or its `close` (a client gone
+ * never drains); the `close` listener goes with the drain, so a hundred
+ * waits of one answer do not pile up a hundred of them.
+ */
 const drained = (res: Response) =>
   new Promise<void>((resolve) => {
-    res.once('drain', resolve);
-    res.once('close', resolve);
+    const done = () => {
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
   });
 
 /**

@@ -10,6 +10,8 @@ describe('a JSON array answered a slice at a time', () => {
   let server: http.Server;
   let url: string;
   let turnsBetweenSlices = 0;
+  const big = Array.from({ length: 300 }, (_, i) => ({ i, pad: 'x'.repeat(256 * 1024) }));
+  let closeListenersAfter = -1;
 
   beforeAll(async () => {
     const app = express();
@@ -20,6 +22,11 @@ describe('a JSON array answered a slice at a time', () => {
       return sendJsonArray(res, items, (x) => ({ ...x, doubled: x.n * 2 }), 1000).finally(() => clearInterval(tick));
     });
     app.get('/empty', (_req, res) => sendJsonArray(res, [], (x) => x));
+    // Big items one at a time: the socket pushes back on most writes.
+    app.get('/big', async (_req, res) => {
+      await sendJsonArray(res, big, (x) => x, 1);
+      closeListenersAfter = res.listenerCount('close');
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -42,6 +49,14 @@ describe('a JSON array answered a slice at a time', () => {
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(((await res.json()) as unknown[]).length).toBe(5001);
     expect(await (await fetch(`${url}/empty`)).json()).toEqual([]);
+  });
+
+  it('waits for the socket when it pushes back, without a listener left per wait', async () => {
+    const body = (await (await fetch(`${url}/big`)).json()) as { i: number }[];
+    expect(body.map((x) => x.i)).toEqual(big.map((x) => x.i));
+    // Express and Node keep a few of their own; one per wait would be hundreds.
+    expect(closeListenersAfter).toBeGreaterThanOrEqual(0);
+    expect(closeListenersAfter).toBeLessThan(10);
   });
 
   it('stops without an error when the client goes away', async () => {
