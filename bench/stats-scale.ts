@@ -57,8 +57,6 @@ function rng(seed: number): () => number {
   };
 }
 
-const write = influxWrite;
-
 async function main(): Promise<void> {
   let dir: string | null = null;
   let influxUrl = flags.influxUrl;
@@ -88,7 +86,7 @@ async function load(influx: InfluxTarget, registry: ReturnType<typeof checkRegis
   let points = 0;
   let lastTs = 0;
   const flush = async () => {
-    if (buf.length) await write(influx, buf);
+    if (buf.length) await influxWrite(influx, buf);
     points += buf.length;
     buf = [];
   };
@@ -155,7 +153,7 @@ async function run(influxUrl: string): Promise<void> {
   else say(`querying ${influx.db} as loaded before`);
   // The daily rollup the platform keeps (an hourly job): made here for the whole loaded year, timed.
   const tr = performance.now();
-  await new DailyRollup({ influx, write: (lines) => write(influx, lines), now: () => now }).run();
+  await new DailyRollup({ influx, write: (lines) => influxWrite(influx, lines), now: () => now }).run();
   figure('stats.rollup_backfill.seconds', round((performance.now() - tr) / 1000, 1));
   const towns = registry.towns;
   const industry = registry.tenants.find((t) => t.industry)?.industry;

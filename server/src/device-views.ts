@@ -22,17 +22,10 @@ export class DeviceViews {
     private readonly alerts: AlertManager,
   ) {}
 
-  /** Every device, or one tenant's (an enterprise user's view). */
-  list(tenant: string | null = null): DeviceView[] {
-    const worst = this.alerts.worstLevels();
-    const out: DeviceView[] = [];
-    for (const d of this.devices.values()) if (tenant === null || d.tenant === tenant) out.push(this.view(d, worst.get(d.id) ?? null));
-    return out;
-  }
-
   /**
-   * `list()` for an answer made a slice at a time (`sendJsonArray`): the
-   * devices, and each one's view as it is when its slice is made.
+   * Every device, or one tenant's (an enterprise user's view), for an answer
+   * made a slice at a time (`sendJsonArray`): the devices, and each one's
+   * view as it is when its slice is made.
    */
   listing(tenant: string | null = null): { devices: Device[]; view: (d: Device) => DeviceView } {
     const worst = this.alerts.worstLevels();
@@ -43,7 +36,7 @@ export class DeviceViews {
 
   /**
    * Every device (or one tenant's) in columns: what a city-wide map needs to
-   * draw and count, about a fifth of the bytes of `list()`.
+   * draw and count, about a fifth of the bytes of the full views.
    */
   compact(tenant: string | null = null): DeviceListCompact {
     const worst = this.alerts.worstLevels();

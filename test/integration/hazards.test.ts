@@ -36,6 +36,9 @@ describe('the hazard register: from a real alert to signed off, scoped by tenant
       { databaseUrl },
     );
   let hookUrl = '';
+  /** A hazard the duty officer enters from an inspection of ent-01 (the enterprise user's tenant). */
+  const inspected = (level: Hazard['level'], description: string, deadline: number) =>
+    duty.post<Hazard>('/hazards', { source: 'inspection', tenant: 'ent-01', town: meter.town, level, description, deadline });
 
   beforeAll(async () => {
     hookUrl = await hook.start();
@@ -208,14 +211,7 @@ describe('the hazard register: from a real alert to signed off, scoped by tenant
   });
 
   it('escalates an overdue hazard once per period: a real webhook, its history and the audit log; a signed-off one never', async () => {
-    const overdue = await duty.post<Hazard>('/hazards', {
-      source: 'inspection',
-      tenant: 'ent-01',
-      town: meter.town,
-      level: 'major',
-      description: '配电房未设置挡鼠板',
-      deadline: Date.now() - 2 * HOUR,
-    });
+    const overdue = await inspected('major', '配电房未设置挡鼠板', Date.now() - 2 * HOUR);
     expect(overdue.status).toBe(201);
     const sent = await waitFor(() => webhooks().find((b) => b.type === 'lifeline.hazard' && b.hazard?.id === overdue.body.id), {
       what: 'the escalation webhook',
@@ -239,14 +235,7 @@ describe('the hazard register: from a real alert to signed off, scoped by tenant
   });
 
   it('extends a deadline (延期) by a reviewer only: later than before, the next 督办 moved with it, in its history and the audit log', async () => {
-    const made = await duty.post<Hazard>('/hazards', {
-      source: 'inspection',
-      tenant: 'ent-01',
-      town: meter.town,
-      level: 'general',
-      description: '消防通道堆放杂物',
-      deadline: Date.now() + HOUR,
-    });
+    const made = await inspected('general', '消防通道堆放杂物', Date.now() + HOUR);
     expect(made.status).toBe(201);
     const id = made.body.id;
     const later = made.body.deadline + 10 * 24 * HOUR;

@@ -228,7 +228,7 @@ export async function computeStats(d: StatsDeps, q: StatsPeriodQuery): Promise<S
   // A long period of the whole city, a town or an industry reads its whole days from the daily rollup, the edges raw.
   let durations: InfluxSeries[];
   let rolled: InfluxSeries[] = [];
-  if (d.rollup && q.to - q.from > ROLLUP_MIN_SPAN_MS && !q.tenant && !q.kind && !q.rule && !q.level) {
+  if (long) {
     const d0 = Math.ceil(q.from / DAY_MS) * DAY_MS;
     const d1 = Math.min(Math.floor(q.to / DAY_MS) * DAY_MS, await rolledUntil(d.influx));
     if (d1 > d0) {

@@ -23,8 +23,6 @@ export const BLOCKS = [
 
 /** The measurement of level `level` of a daily rollup (0: itself; 1: `alert_stat_1d` → `alert_stat_1w`; 2: `…_4w`). */
 export const levelOf = (daily: string, level: number): string => (level === 0 ? daily : daily.replace(/_1d$/, BLOCKS[level - 1]!.suffix));
-/** The weekly rollup of a daily one. */
-export const weeklyOf = (daily: string): string => levelOf(daily, 1);
 
 type Json = number | string | boolean | null | Json[] | { [k: string]: Json };
 

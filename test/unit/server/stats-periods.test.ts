@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { durationStat, histogramStat } from '../../../server/src/stats/stats-query.js';
 import { binOf, binValue } from '../../../server/src/stats/daily-rollup.js';
-import { addJson, planDays, WEEK_MS, weeklyOf } from '../../../server/src/stats/week-rollup.js';
+import { addJson, levelOf, planDays, WEEK_MS } from '../../../server/src/stats/week-rollup.js';
 import { duePeriods, parseDay, periodOf } from '../../../server/src/reports/periods.js';
 
 const TZ = 'Asia/Shanghai';
@@ -105,8 +105,10 @@ describe('the weekly rollup of the daily ones', () => {
     expect(planDays(5 * D, 5 * D, all)).toEqual([]);
   });
 
-  it('names each weekly measurement after its daily one', () => {
-    expect(['alert_stat_1d', 'alert_offline_1d', 'alert_count_1d'].map(weeklyOf)).toEqual(['alert_stat_1w', 'alert_offline_1w', 'alert_count_1w']);
+  it('names the measurement of each level after its daily one', () => {
+    expect(['alert_stat_1d', 'alert_offline_1d', 'alert_count_1d'].map((m) => levelOf(m, 1))).toEqual(['alert_stat_1w', 'alert_offline_1w', 'alert_count_1w']);
+    expect(levelOf('alert_stat_1d', 2)).toBe('alert_stat_4w');
+    expect(levelOf('alert_stat_1d', 0)).toBe('alert_stat_1d');
     expect(WEEK_MS).toBe(7 * 86_400_000);
   });
 });
