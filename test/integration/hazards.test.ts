@@ -258,6 +258,13 @@ describe('the hazard register: from a real alert to signed off, scoped by tenant
     expect(Number(row.rows[0]!.escalate_at)).toBe(later);
     const audit = (await sup.get<AuditEntry[]>(`/audit?target=${id}&action=hazard.extend`)).body;
     expect(audit[0]).toMatchObject({ actor: 'supervisor', before: { deadline: made.body.deadline }, after: { deadline: later } });
+    // Two reviewers extending to the same deadline at once: the second is checked against the first's, inside the transaction.
+    const again = later + 24 * HOUR;
+    const both = await Promise.all([1, 2].map(() => sup.post<{ details?: string[] }>(`/hazards/${id}/extend`, { deadline: again, reason: '同时延期' })));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(both.find((r) => r.status === 400)!.body.details![0]).toContain('later than the current one');
+    const lines = (await ent.get<HazardDetail>(`/hazards/${id}`)).body.history.filter((e) => e.action === 'extended');
+    expect(lines).toHaveLength(2);
     // A signed-off hazard's deadline no longer applies.
     expect((await sup.post(`/hazards/${hazard.id}/extend`, { deadline: Date.now() + 30 * 24 * HOUR, reason: '补' })).status).toBe(409);
   });

@@ -84,15 +84,14 @@ export class HazardRegister {
    * line names both (in the district's time) and the reason. 404, 400 or 409.
    */
   async extend(id: string, b: HazardExtendBody, actor: string, now: number) {
-    const h = await this.store.get(id);
-    if (!h) throw new HttpError(404, `no hazard with id ${id}`);
     const bad = (why: string) => new HttpError(400, 'invalid extend body', [`/deadline: ${why}`]);
     if (b.deadline <= now) throw bad('the new deadline must be in the future');
-    if (b.deadline <= h.deadline) throw bad(`the new deadline must be later than the current one (${this.time(h.deadline)})`);
-    const note = `期限延至 ${this.time(b.deadline)}（原 ${this.time(h.deadline)}）：${b.reason}`;
+    // Compared with the current deadline inside the store's transaction: of two extensions at once, each is checked against the other's.
+    const note = (current: number) => `期限延至 ${this.time(b.deadline)}（原 ${this.time(current)}）：${b.reason}`;
     const r = await this.store.extend(id, { deadline: b.deadline, actor: actor || SYSTEM_ACTOR, note });
     if (!r) throw new HttpError(404, `no hazard with id ${id}`);
     if ('refused' in r) throw new HttpError(409, `hazard ${id} is already signed off; its deadline no longer applies`);
+    if ('notLater' in r) throw bad(`the new deadline must be later than the current one (${this.time(r.notLater)})`);
     return r;
   }
 

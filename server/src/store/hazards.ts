@@ -251,10 +251,19 @@ export function hazardStore(ctx: StoreContext): HazardStore {
         const before = await getWith(c, id, true);
         if (!before) return undefined;
         if (before.state === 'signed_off') return { refused: before.state };
+        if (e.deadline <= before.deadline) return { notLater: before.deadline };
         const t = now();
         // The next escalation (督办) at the new deadline; the count of those before stays.
         await c.query('UPDATE hazards SET deadline = $2, escalate_at = $2, updated_at = $3 WHERE id = $1', [id, e.deadline, t]);
-        const event = await insertEvent(c, { hazard: id, at: t, actor: e.actor, action: 'extended', from: before.state, to: before.state, note: e.note });
+        const event = await insertEvent(c, {
+          hazard: id,
+          at: t,
+          actor: e.actor,
+          action: 'extended',
+          from: before.state,
+          to: before.state,
+          note: e.note(before.deadline),
+        });
         return { hazard: (await getWith(c, id))!, event, before };
       });
     },

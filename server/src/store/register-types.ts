@@ -53,13 +53,15 @@ export interface HazardStore {
   change(id: string, c: HazardChange): Promise<{ hazard: Hazard; event: HazardEvent; before: Hazard } | { refused: HazardState } | undefined>;
   /**
    * Moves an open hazard's deadline (and its next escalation) to `deadline`,
-   * with an `extended` history line, in one transaction: undefined when it
-   * does not exist, `{ refused: state }` once signed off.
+   * with an `extended` history line (`note` given the deadline it replaces), in
+   * one transaction with the row locked: undefined when it does not exist,
+   * `{ refused: state }` once signed off, `{ notLater: current }` when
+   * `deadline` is not later than the current one (a concurrent extension won).
    */
   extend(
     id: string,
-    e: { deadline: number; actor: string; note: string },
-  ): Promise<{ hazard: Hazard; event: HazardEvent; before: Hazard } | { refused: HazardState } | undefined>;
+    e: { deadline: number; actor: string; note: (current: number) => string },
+  ): Promise<{ hazard: Hazard; event: HazardEvent; before: Hazard } | { refused: HazardState } | { notLater: number } | undefined>;
   /** Open hazards whose next escalation time is due (an index on it: proportional to what is due). */
   due(now: number, limit: number): Promise<Hazard[]>;
   /** Records an escalation and schedules the next one at `next`; false when it was signed off or escalated meanwhile. */
