@@ -3,7 +3,8 @@
  * dispatched) and 待销号 (resolved, awaiting sign-off). Counters per level,
  * filters by level, kind and town, and one row per alert with the actions its
  * state allows (确认 / 派单 / 处置完成 / 销号) that the logged-in role may take,
- * and 详情. Rendered at most once per animation frame from the alert stores.
+ * and 详情. Streamed changes are drawn on the screen's beat (at most twice a
+ * second, screen-beat.ts), a person's own action at once.
  * The list is virtual: only the rows in view (and a screen's worth around
  * them) are in the DOM, between two spacers standing in for the rest, so a
  * thousand open alerts cost what ten do.
@@ -13,17 +14,11 @@ import { offeredActions } from './alert-actions.js';
 import type { AlertStore } from './alert-store.js';
 import { alertDetail, alertTitle, describeAlert } from './alert-text.js';
 import { h } from './dom.js';
+import { onNextBeat } from './screen-beat.js';
 import { formatTime, getLang, kindLabel, levelLabel, stateLabel, t } from './i18n.js';
 
 /** Rows drawn beyond the visible part of the list, above and below it. */
 const OVERSCAN_PX = 500;
-/**
- * While alerts stream in (hundreds a second in a mass event) the list is drawn
- * at most this often; a person's own action draws it at once. Drawn on every
- * frame, its header and rows were repainted on every frame, which under
- * software GL made the dashboard's median frame 60–300 ms (bench/city-dashboard.ts).
- */
-const STREAM_RENDER_MS = 250;
 /** A row's height before it was ever drawn. */
 const ESTIMATED_ROW_PX = 140;
 /** Must match the `.alert-row` bottom margin in styles.css. */
@@ -66,9 +61,11 @@ export class AlertPanel {
   private tab: AlertTab = 'open';
   private towns: string[] = [];
   private readonly busy = new Set<string>();
-  private frame = 0;
-  private frameTimer = 0;
-  private renderedAt = 0;
+  /** Whether a render waits for the next beat. */
+  private queued = false;
+  private readonly renderJob = () => {
+    if (this.queued) this.render();
+  };
   private selected: string | null = null;
   private readonly rowCache = new Map<string, { alert: Alert; key: string; el: HTMLLIElement }>();
   /** Alerts that pass the filters, in list order; only those in view have rows in the DOM. */
@@ -157,15 +154,11 @@ export class AlertPanel {
     this.render();
   }
 
+  /** Streamed changes are drawn on the screen's beat (screen-beat.ts), however many arrive before it. */
   schedule(): void {
-    if (this.frame || this.frameTimer) return;
-    const wait = this.renderedAt + STREAM_RENDER_MS - performance.now();
-    if (wait <= 0) this.frame = requestAnimationFrame(() => this.render());
-    else
-      this.frameTimer = window.setTimeout(() => {
-        this.frameTimer = 0;
-        this.schedule();
-      }, wait);
+    if (this.queued) return;
+    this.queued = true;
+    onNextBeat(this.renderJob);
   }
 
   private get store(): AlertStore {
@@ -214,9 +207,7 @@ export class AlertPanel {
   }
 
   private render(): void {
-    if (this.frame) cancelAnimationFrame(this.frame);
-    this.frame = 0;
-    this.renderedAt = performance.now();
+    this.queued = false;
     this.renderTabs();
     const counts = this.store.countByLevel();
     this.counters.replaceChildren(
@@ -424,7 +415,7 @@ export class AlertPanel {
         button('details', t('details'), 'btn-link'),
       ),
     );
-    // A flashing row blinks on the page's one beat (blink-clock.ts), however often it is rebuilt.
+    // A flashing row blinks on the page's one beat (screen-beat.ts), however often it is rebuilt.
     return li;
   }
 

@@ -25,6 +25,7 @@ import { getLang, levelLabel, onLangChange, setLang, statusLabel, t, translateSt
 import { DeviceTable } from './device-table.js';
 import { MapView, STATUS_COLORS } from './map-view.js';
 import { askAcknowledge, askClose, askDispatch, askResolve } from './resolve-dialog.js';
+import { onEveryBeat, onNextBeat } from './screen-beat.js';
 import { onSessionLost, reportFailure, sessionLost, signIn } from './session.js';
 import { settings } from './settings.js';
 import { showSilences, SilenceBook } from './silences.js';
@@ -243,20 +244,18 @@ async function startDashboard(me: Me): Promise<void> {
   const tick = () => {
     const d = new Date();
     const p = (n: number) => String(n).padStart(2, '0');
-    $('clock').textContent = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+    setText('clock', `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`);
   };
   tick();
-  setInterval(tick, 1000);
+  onEveryBeat(tick);
 
   // --- live state ---------------------------------------------------------
   const unackedRed = () => store.sorted().filter((a) => a.level === 'red' && a.state === 'raised');
   // Alerts come one event each, hundreds a second in a mass event: their effects on the map and
-  // the header are drawn once per animation frame, and new red ones sound and toast once per
+  // the header are drawn on the screen's beat, and new red ones sound and toast once per
   // NEW_RED_COALESCE_MS (a timer, not a frame: the alarm must sound in a tab nobody looks at).
-  let alertFrame = 0;
   let newRedTimer = 0;
   const alertEffects = () => {
-    alertFrame = 0;
     mapView.setRings(unackedRed());
     renderStats();
   };
@@ -276,7 +275,7 @@ async function startDashboard(me: Me): Promise<void> {
         alert.level === 'red' && alert.state === 'raised' && previous?.level !== 'red' && (!fromSnapshot || (firstLoadDone && !previous)),
     );
     if (newRed && !newRedTimer) newRedTimer = window.setTimeout(newRedAlarm, NEW_RED_COALESCE_MS);
-    if (!alertFrame) alertFrame = requestAnimationFrame(alertEffects);
+    onNextBeat(alertEffects);
   });
 
   // One resync at a time; a request for another while one runs is folded into one more run.

@@ -20,11 +20,11 @@ import maplibregl, { type GeoJSONFeatureDiff, type GeoJSONSource, type MapGeoJSO
 import { LEVEL_COLORS, levelRank, type DevicePatch, type DeviceStatus, type DeviceView, type Level } from '@lifeline/core';
 import { api } from './api.js';
 import { baseStyle, featureBounds, HOME_DISTRICT, labelPoint, type Boundaries } from './basemap.js';
-import { startBlinkClock } from './blink-clock.js';
 import { DevicePopupContent } from './device-popup.js';
 import { DeviceTable, type DeviceSummary } from './device-table.js';
 import { h, toast } from './dom.js';
 import { t } from './i18n.js';
+import { onNextBeat } from './screen-beat.js';
 import type { SilenceBook } from './silences.js';
 
 export const STATUS_COLORS = { normal: '#2ecc71', offline: '#7b8794', unknown: '#c9d1d9' } as const;
@@ -135,8 +135,6 @@ export class MapView {
       // Screenshots of the duty screen go into reports.
       canvasContextAttributes: { preserveDrawingBuffer: true },
     });
-    // The rings (and the alert list's flashing rows) blink on one beat, not by CSS animations.
-    startBlinkClock();
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.map.touchZoomRotate.disableRotation();
@@ -272,11 +270,14 @@ export class MapView {
   private scheduleRecluster(): void {
     if (this.reclusterTimer || this.reclusterRunning) return;
     const wait = Math.max(0, this.reclusterNotBefore - performance.now());
-    this.reclusterTimer = window.setTimeout(() => {
-      this.reclusterTimer = 0;
-      void this.recluster();
-    }, wait);
+    // Sent on the screen's beat, so the redraw it brings comes soon after a frame that changes anyway.
+    this.reclusterTimer = window.setTimeout(() => onNextBeat(this.reclusterJob), wait);
   }
+
+  private readonly reclusterJob = () => {
+    this.reclusterTimer = 0;
+    void this.recluster();
+  };
 
   /** One diff of every pending device, waited for; the next no sooner than the pause after it. */
   private async recluster(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The one Socket.IO connection of the dashboard. Device patches are merged by
- * id and delivered once per animation frame; alerts are delivered as they come
+ * id and delivered on the screen's beat (screen-beat.ts); alerts are delivered as they come
  * (they are rare and each matters). After a reconnect the owner is told to
  * resync, since events sent while disconnected are lost. The session cookie
  * goes with the handshake (same origin); a socket the server refuses as
@@ -8,6 +8,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { Alert, ClientToServerEvents, DevicePatch, ServerToClientEvents } from '@lifeline/core';
+import { onNextBeat } from './screen-beat.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
@@ -30,7 +31,6 @@ const RECONNECT_DELAY_MAX_MS = 10_000;
 export class SocketManager {
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   private pending = new Map<string, DevicePatch>();
-  private frame = 0;
   private connects = 0;
   private retryTimer = 0;
   private paused = false;
@@ -75,7 +75,7 @@ export class SocketManager {
         const prev = this.pending.get(p.id);
         this.pending.set(p.id, prev ? { ...prev, ...p } : p);
       }
-      if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
+      onNextBeat(this.flushJob);
     });
   }
 
@@ -99,14 +99,14 @@ export class SocketManager {
 
   stop(): void {
     clearTimeout(this.retryTimer);
-    if (this.frame) cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.pending.clear();
     this.socket?.close();
     this.socket = null;
   }
 
+  private readonly flushJob = () => this.flush();
+
   private flush(): void {
-    this.frame = 0;
     if (!this.pending.size) return;
     const batch = [...this.pending.values()];
     this.pending.clear();
