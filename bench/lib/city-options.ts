@@ -18,7 +18,7 @@ export const CITY_FLAGS = {
   quietTimeout: { doc: 'seconds to wait for that before running anyway (and saying so)', default: 30 },
   screenshot: { doc: 'where a screenshot of the dashboard goes at the end of its windows (empty: none)', default: '.run/bench-city/dashboard.png' },
   platformEnv: { doc: 'extra environment for the platform, K=V,K=V', default: '' },
-  verbose: { doc: "pass the platform's stderr through", default: false },
+  verbose: { doc: "pass the platform's log (stdout) and stderr through", default: false },
 } as const;
 
 export type CityFlags = Flags<typeof CITY_FLAGS>;

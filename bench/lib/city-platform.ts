@@ -47,7 +47,11 @@ export class CityPlatform {
     const port = o.port ?? (await freePort());
     const env = platformEnv(s, o, port);
     const t0 = Date.now();
-    const child = spawn(process.execPath, ['server/dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', o.verbose ? 'inherit' : 'pipe'] });
+    const child = spawn(process.execPath, ['server/dist/main.js'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', o.verbose ? 'inherit' : 'ignore', o.verbose ? 'inherit' : 'pipe'],
+    });
     let tail = '';
     child.stderr?.on('data', (b: Buffer) => (tail = (tail + b.toString()).slice(-4000)));
     const url = `http://127.0.0.1:${port}`;

@@ -13,3 +13,6 @@ export * from './node/durable-file.js';
 export * from './node/json-file.js';
 export * from './node/outbox-schema.js';
 export * from './node/rule-state-schema.js';
+export * from './node/snapshot-file.js';
+export * from './node/start-phases.js';
+export * from './node/latest-values-schema.js';

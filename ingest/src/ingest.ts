@@ -179,15 +179,17 @@ export class Ingest {
     this.rules.setRules(loadRulesFile(cfg.path));
     this.ruleState = new RuleStateFile(cfg.stateDir);
     const snap = this.ruleState.load();
+    let dropped = 0;
     if (snap) {
-      this.rules.restore(snap);
+      dropped = this.rules.restore(snap, this.ruleState.resumed);
       log.info({ entries: snap.state.length, savedAt: new Date(snap.savedAt).toISOString() }, 'rule state restored');
     }
     if (cfg.influx) this.baselinesLearned = this.learnBaselines(cfg.influx);
     this.rulesWatcher = new RulesWatcher(cfg.path, (rules) => this.rules.setRules(rules));
     this.rulesWatcher.start();
-    // A snapshot at once: the log that follows must name it.
-    this.saveRuleState();
+    // A snapshot at once when the log cannot simply go on (none, damaged, or entries dropped for removed devices or changed rules).
+    if (snap && this.ruleState.resumed && !dropped) this.lastSnapshotAt = snap.savedAt;
+    else this.saveRuleState();
     this.saveTimer = setInterval(() => this.saveRuleChanges(), RULE_STATE_SAVE_MS);
     this.saveTimer.unref();
   }

@@ -7,9 +7,9 @@ import express from 'express';
 import { REPORT_MAX_ROWS, type Health, type SpoolBacklog } from '@lifeline/core';
 import {
   ensureDatabase,
-  influxQuery,
   influxWrite,
   ConfigError,
+  discardSnapshot,
   loadConfig,
   loadRegistry,
   logger,
@@ -17,6 +17,7 @@ import {
   setLogLevel,
   Spool,
   SpooledWriter,
+  StartPhases,
   type Config,
   type InfluxTarget,
   type InfluxWriter,
@@ -24,7 +25,9 @@ import {
 } from '@lifeline/core/node';
 import { Ingest } from '@lifeline/ingest';
 import { AlertManager, type AlertChange } from './alerts/alert-manager.js';
-import { InfluxAlertLog, readTimeline, rebuildActiveAlerts } from './alerts/alert-log.js';
+import { InfluxAlertLog, readTimeline } from './alerts/alert-log.js';
+import { ALERT_SNAPSHOT_FILE, alertSnapshots, loadActiveAlerts } from './alerts/alert-snapshot.js';
+import { LATEST_SNAPSHOT_FILE, latestSnapshots, restoreLatestValues } from './latest-values.js';
 import { SilenceStore } from './alerts/silences.js';
 import { HazardEscalation } from './hazards/hazard-escalation.js';
 import { HazardRegister } from './hazards/hazard-register.js';
@@ -102,6 +105,7 @@ const TIMELINE_WAIT_MS = 2_000;
  * rebuilt from it, ingest's before the broker is connected.
  */
 export async function startPlatform(overrides: Partial<Config> = {}, clock: PlatformClock = {}): Promise<Platform> {
+  const phases = new StartPhases();
   const config = loadConfig(undefined, overrides);
   setLogLevel(config.logLevel);
   if (!config.databaseUrl) {
@@ -110,10 +114,13 @@ export async function startPlatform(overrides: Partial<Config> = {}, clock: Plat
     );
   }
   const registry = loadRegistry(config.registryPath);
+  phases.end('registry');
   const store = await openStore(config.databaseUrl);
+  phases.end('store');
   const influx: InfluxTarget = { url: config.influxUrl, db: config.influxDb, username: config.influxUsername, password: config.influxPassword };
   await waitForInflux(influx);
   await ensureDatabase(influx);
+  phases.end('influx');
 
   mkdirSync(config.dataDir, { recursive: true });
   const spoolOf = (name: string) =>
@@ -133,7 +140,8 @@ export async function startPlatform(overrides: Partial<Config> = {}, clock: Plat
     throw err;
   }
   try {
-    return await startStages({ config, registry, store, influx, lines, alertLines, now: clock.now ?? Date.now });
+    phases.end('spools');
+    return await startStages({ config, registry, store, influx, lines, alertLines, now: clock.now ?? Date.now, phases });
   } catch (err) {
     await Promise.all([lines.close(0), alertLines.close(0)]);
     throw err;
@@ -155,10 +163,11 @@ interface Foundations {
   lines: SpooledWriter;
   /** The alert log's spool and its writer. */
   alertLines: SpooledWriter;
+  phases: StartPhases;
 }
 
 /** Everything after the spools are open; a failure here closes them (so their lock is let go). */
-async function startStages({ config, registry, store, influx, lines, alertLines, now }: Foundations): Promise<Platform> {
+async function startStages({ config, registry, store, influx, lines, alertLines, now, phases }: Foundations): Promise<Platform> {
   const writer = lines.writer;
   // What the last run left: written before anything reads InfluxDB back.
   alertLines.start();
@@ -168,6 +177,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       `the alert log spool holds ${alertLines.backlog().records} alert changes that InfluxDB did not take in ${INFLUX_WAIT_MS / 1000} s (${alertLines.writer.stats.lastError ?? 'no answer'}): not starting without them`,
     );
   }
+  phases.end('alert-spool-replay');
   const outbox = new Outbox(path.join(config.dataDir, 'outbox.jsonl'));
   const notifier = new Notifier({
     outbox,
@@ -200,7 +210,19 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     },
   });
   // Deadlines come from the restored alerts' own times, so escalation resumes on schedule after a restart.
-  alerts.restore(await rebuildActiveAlerts(influx, config.alertLogDays));
+  const alertFile = path.join(config.dataDir, ALERT_SNAPSHOT_FILE);
+  if (!config.alertSnapshotSeconds) discardSnapshot(alertFile);
+  const restored = await loadActiveAlerts({ influx, days: config.alertLogDays, file: config.alertSnapshotSeconds ? alertFile : null, now });
+  alerts.restore(restored.alerts);
+  alertLog.continueAfter(restored.mark);
+  const alertSnapshot = alertSnapshots({
+    file: alertFile,
+    influx,
+    everyMs: config.alertSnapshotSeconds * 1000,
+    alerts,
+    log: alertLog,
+  });
+  phases.end(`alerts-from-${restored.from}`);
   notifier.start();
 
   // The ingest identity: on the embedded broker a secret made for this run; on Mosquitto, MQTT_USERNAME/MQTT_PASSWORD.
@@ -235,6 +257,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     }
   };
   await syncBrokerAuth();
+  phases.end('broker');
 
   const ingest = new Ingest({
     mqtt: { url: mqttUrl, clientId: config.mqttClientId, username: ingestIdentity.username, password: ingestIdentity.secret },
@@ -245,10 +268,16 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     onDeviceChange: (id) => hub?.deviceChanged(id),
     rules: { path: config.rulesPath, stateDir: config.dataDir, influx },
   });
+  phases.end('ingest');
   // After the alert log's read-back, not beside it: at city size the two at once (with a replay) outlast InfluxDB's query timeout.
   if (!(await lines.settled(REPLAY_WAIT_MS)))
     log.warn({ backlog: lines.backlog() }, 'spool replay still running; latest values are read back without the rest of it');
-  restoreLatest(await readLatest(influx), ingest);
+  phases.end('ingest-spool-replay');
+  const latestFile = path.join(config.dataDir, LATEST_SNAPSHOT_FILE);
+  if (!config.latestSnapshotSeconds) discardSnapshot(latestFile);
+  const latest = await restoreLatestValues(ingest, { influx, file: config.latestSnapshotSeconds ? latestFile : null });
+  const latestSnapshot = latestSnapshots({ file: latestFile, influx, everyMs: config.latestSnapshotSeconds * 1000, ingest });
+  phases.end(`latest-from-${latest.from}`);
 
   const views = new DeviceViews(registry.byId, ingest, alerts);
   const history = new HistoryReader(config.influxUrl, config.influxDb, config.influxUsername, config.influxPassword);
@@ -395,6 +424,7 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   }
   app.use(errorHandler);
 
+  phases.end('api');
   const http: HttpServer = createServer(app);
   hub = new SocketHub(http, views, { sessions: store.sessions, idleMs, tenantOf: (id) => registry.byId.get(id)?.tenant });
   hub.start();
@@ -408,12 +438,18 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const httpUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
 
+  phases.end('listen');
   await ingest.start();
+  phases.end('ingest-start');
   alerts.start();
   hazardEscalation.start();
   reports.start();
   rollup.start();
+  if (config.alertSnapshotSeconds) alertSnapshot.start();
+  if (config.latestSnapshotSeconds) latestSnapshot.start();
+  phases.end('timers');
   log.info({ httpUrl, mqttUrl, influx: config.influxUrl, db: config.influxDb, devices: registry.byId.size }, 'Lifeline is up');
+  phases.report(log, 'start-up phases');
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -430,6 +466,9 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       await closed;
       if (broker) await broker.stop();
       await notifier.stop().catch((err) => log.error({ err }, 'outbox close failed'));
+      // Nothing changes alerts or latest values any more: the next start reads these and only what the spools add.
+      if (config.alertSnapshotSeconds) await alertSnapshot.stop();
+      if (config.latestSnapshotSeconds) await latestSnapshot.stop();
       // Bounded even with InfluxDB down: what it does not take in time stays in the spools (and the log says so).
       await Promise.all([lines.close(STOP_WRITE_MS), alertLines.close(STOP_WRITE_MS)]).catch((err) => log.error({ err }, 'spool close failed'));
       await store.close().catch((err) => log.error({ err }, 'store close failed'));
@@ -447,33 +486,4 @@ async function waitForInflux(t: InfluxTarget): Promise<void> {
     if (Date.now() > until) throw new Error(`InfluxDB is not answering at ${t.url} (INFLUX_URL): ${p.detail}`);
     await new Promise((r) => setTimeout(r, 500));
   }
-}
-
-/** Each device's latest point of the last day, or null (then the map starts empty). */
-async function readLatest(t: InfluxTarget): Promise<Awaited<ReturnType<typeof influxQuery>> | null> {
-  try {
-    return await influxQuery(t, 'SELECT * FROM "telemetry" WHERE time > now() - 1d GROUP BY "device" ORDER BY time DESC LIMIT 1');
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'could not restore latest values from InfluxDB; starting with an empty map');
-    return null;
-  }
-}
-
-/** Latest values and last-heard times come back from InfluxDB, so a restart keeps the map and offline timers. */
-function restoreLatest(series: Awaited<ReturnType<typeof influxQuery>> | null, ingest: Ingest): void {
-  if (!series) return;
-  for (const s of series) {
-    const id = s.tags?.device;
-    const row = s.values[0];
-    if (!id || !row) continue;
-    const values: Record<string, number> = {};
-    let at = 0;
-    s.columns.forEach((c, i) => {
-      if (c === 'time') at = Number(row[i]);
-      else if (typeof row[i] === 'number') values[c] = row[i] as number;
-    });
-    ingest.latest.set(id, { values, at });
-    ingest.rules.restoreLastSeen(id, at);
-  }
-  if (series.length) log.info({ devices: series.length }, 'latest values restored from InfluxDB');
 }

@@ -270,6 +270,18 @@ export const CONFIG_KEYS = {
     default: 90,
     parse: int(1, 3650),
   },
+  alertSnapshotSeconds: {
+    env: 'ALERT_SNAPSHOT_SECONDS',
+    doc: 'How often the active alerts are written to DATA_DIR/alerts.snapshot (and at stop), so a start reads only the alert log after it; 0: never, the whole log is read',
+    default: 30,
+    parse: int(0, 86_400),
+  },
+  latestSnapshotSeconds: {
+    env: 'LATEST_SNAPSHOT_SECONDS',
+    doc: "How often every device's latest values are written to DATA_DIR/latest.snapshot (and at stop), so a start reads only the telemetry after it; 0: never, the last day is read",
+    default: 60,
+    parse: int(0, 86_400),
+  },
   reportDailyHour: {
     env: 'REPORT_DAILY_HOUR',
     doc: 'Hour of the day (0–23, in REPORT_TIMEZONE) when the daily report (日报) of the day before is made; weekly ones on Mondays, monthly on the 1st, at the same hour',

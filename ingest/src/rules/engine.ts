@@ -272,18 +272,25 @@ export class RuleEngine {
   /**
    * Restores a snapshot (any saved since version 1 of the file), after the
    * rules are set: a metric condition goes to the device's rule of that id as
-   * it is now. Entries of devices no longer registered are dropped.
+   * it is now. Entries of devices no longer registered are dropped; returns
+   * how many were. `clean`: what was restored is not a change to log (the
+   * state file already holds it).
    */
-  restore(snap: RuleSnapshot): void {
-    restoreSnapshot(this.st, snap, {
+  restore(snap: RuleSnapshot, clean = false): number {
+    const dropped = restoreSnapshot(this.st, snap, {
       known: (id) => this.opts.lookup(id) !== undefined,
       metricType: (id, rule) => {
         const device = this.opts.lookup(id);
-        return device && this.compiledOf(device).metric.find((r) => r.id === rule)?.type;
+        if (!device) return undefined;
+        // A device without overrides has its kind's rules: no per-device copy made for a city at start.
+        const rules = (!device.thresholds && this.byKind.get(device.kind)) || this.compiledOf(device);
+        return rules.metric.find((r) => r.id === rule)?.type;
       },
     });
     this.events.reindex();
     this.offline.reindex();
+    if (clean) this.st.clean();
+    return dropped;
   }
 
   private readonly scratch: ThresholdState = { level: null };

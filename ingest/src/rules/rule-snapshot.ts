@@ -45,9 +45,9 @@ export interface RestoreContext {
  * Restores a snapshot into `st`. An entry of a device no longer registered,
  * of a metric rule the device no longer has, or whose value does not have the
  * shape its kind needs (a rule id now of another type) is dropped, and the
- * condition starts afresh.
+ * condition starts afresh. Returns how many entries were dropped.
  */
-export function restoreSnapshot(st: RuleState, snap: RuleSnapshot, ctx: RestoreContext): void {
+export function restoreSnapshot(st: RuleState, snap: RuleSnapshot, ctx: RestoreContext): number {
   let dropped = 0;
   for (const [key, value] of snap.state.slice(-MAX_STATE_ENTRIES)) {
     if (!restoreEntry(st, key, value, ctx)) dropped++;
@@ -55,6 +55,7 @@ export function restoreSnapshot(st: RuleState, snap: RuleSnapshot, ctx: RestoreC
   for (const [id, at] of snap.lastSeen) if (ctx.known(id) && !st.lastSeen.has(id)) st.lastSeen.set(id, at);
   for (const id of snap.offline) if (ctx.known(id)) st.offline.add(id);
   if (dropped) log.info({ dropped }, 'rule state entries of removed devices or changed rules dropped');
+  return dropped;
 }
 
 const put = <V>(map: Map<string, V>, key: string, value: V): true => {

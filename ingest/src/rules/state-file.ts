@@ -27,7 +27,8 @@ const isChange = (v: unknown): v is RuleChange => Array.isArray(v) && (v.length 
  * `save` is the compaction: a new snapshot, then an empty log whose header
  * names it. A log whose header names another snapshot (a crash between the
  * two writes) is older than the snapshot and ignored; a torn last line (a
- * crash mid-append) is cut.
+ * crash mid-append) is cut. A whole log is appended to again after a restart
+ * (`resumed`); anything else is compacted at start.
  */
 export class RuleStateFile {
   readonly file: string;
@@ -36,6 +37,12 @@ export class RuleStateFile {
   /** Bytes appended to the log since the last snapshot, and the size of that snapshot. */
   logBytes = 0;
   snapshotBytes = 0;
+  /**
+   * After `load`: the log was whole and named the snapshot, so it is open
+   * again and appends continue it; no snapshot need be written at start (at
+   * city size the rewrite was most of the rule engine's start-up).
+   */
+  resumed = false;
 
   constructor(dir: string) {
     this.file = path.join(dir, RULE_STATE_FILE);
@@ -90,6 +97,17 @@ export class RuleStateFile {
     this.closeLog();
   }
 
+  /** Opens the whole log named by the loaded snapshot again, for appends to follow what it holds. */
+  private resume(bytes: number): void {
+    try {
+      this.fd = openSync(this.changesFile, 'a');
+      this.logBytes = bytes;
+      this.resumed = true;
+    } catch (err) {
+      log.warn({ err: (err as Error).message, file: this.changesFile }, 'rule state log cannot be opened again; a snapshot is written instead');
+    }
+  }
+
   private closeLog(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
@@ -132,6 +150,7 @@ export class RuleStateFile {
     }
     if (torn) log.warn({ file: this.changesFile, bytes: torn.length }, 'rule state log ends in a torn record (a crash mid-write); it is cut');
     log.info({ changes: applied }, 'rule state changes applied to the snapshot');
+    if (!torn && applied === lines.length - 1) this.resume(text.length);
     return { ...snap, state: [...state], offline: [...offline] };
   }
 }

@@ -77,6 +77,20 @@ export class InfluxAlertLog implements AlertLog {
     return this.sink.spool.sync();
   }
 
+  /** The time of the newest entry appended (or continued from): every entry at or before it is in memory's alerts. */
+  get highWater(): number {
+    return this.lastTs;
+  }
+
+  /**
+   * Entries from now on come after `ts` (the newest entry of the log as read
+   * back at start): a run's entries are never older than a snapshot's mark,
+   * even when the last run's times ran ahead of the clock in a burst.
+   */
+  continueAfter(ts: number): void {
+    this.lastTs = Math.max(this.lastTs, ts);
+  }
+
   /** Resolves once what was appended is in InfluxDB (or `timeoutMs` passed): before the log is read back. */
   written(timeoutMs: number): Promise<void> {
     return this.sink.writer.drain(timeoutMs);
@@ -85,23 +99,41 @@ export class InfluxAlertLog implements AlertLog {
 
 /** Reads the log back and returns the alerts not yet closed at its end: open ones, and resolved ones awaiting sign-off (待销号). */
 export async function rebuildActiveAlerts(target: InfluxTarget, days: number): Promise<Alert[]> {
-  const series = await influxQuery(target, `SELECT "alert_id", "json" FROM "alert_event" WHERE time > now() - ${days}d`);
+  return [...(await readAlertStates(target, `time > now() - ${days}d`)).states.values()].filter((a) => a.state !== 'closed');
+}
+
+export interface AlertStates {
+  /** Each alert's newest logged state (closed ones too: a later entry closes what an earlier read held). */
+  states: Map<string, Alert>;
+  /** The newest entry's time, 0 without any. */
+  lastTs: number;
+}
+
+/** The newest entry of each alert among those `where` selects (an InfluxQL condition on the alert log). */
+export async function readAlertStates(target: InfluxTarget, where: string): Promise<AlertStates> {
+  const series = await influxQuery(target, `SELECT "alert_id", "json" FROM "alert_event" WHERE ${where}`);
   const latest = new Map<string, string>();
+  let lastTs = 0;
   for (const s of series) {
+    const it = s.columns.indexOf('time');
     const ia = s.columns.indexOf('alert_id');
     const ij = s.columns.indexOf('json');
-    for (const row of s.values) latest.set(String(row[ia]), String(row[ij]));
+    // One series, oldest first: a later row of an alert replaces an earlier one.
+    for (const row of s.values) {
+      latest.set(String(row[ia]), String(row[ij]));
+      lastTs = Math.max(lastTs, Number(row[it]));
+    }
   }
-  const active: Alert[] = [];
+  const states = new Map<string, Alert>();
   for (const [id, json] of latest) {
     const r = checkJson(json, alertSchema);
     if (!r.ok) {
       log.error({ id, errors: r.errors }, 'alert log entry is not a valid alert; skipped');
       continue;
     }
-    if (r.value.state !== 'closed') active.push(r.value);
+    states.set(id, r.value);
   }
-  return active;
+  return { states, lastTs };
 }
 
 /** Plain repeats in a timeline: at most one per this interval (level changes and notes always show). */

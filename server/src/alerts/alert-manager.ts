@@ -244,6 +244,11 @@ export class AlertManager {
     return this.active.get(id) ?? this.closedById.get(id);
   }
 
+  /** Every alert not closed, each a copy of this instant (alerts change in place; a snapshot is written over several turns). */
+  activeCopies(): Alert[] {
+    return Array.from(this.active.values(), (a) => ({ ...a }));
+  }
+
   /** Most severe first, then newest. `state=resolved` lists those awaiting sign-off (待销号). */
   list(q: AlertQuery = {}): Alert[] {
     const pool = !q.state || q.state === 'closed' ? [...this.active.values(), ...this.recentClosed] : [...this.active.values()];

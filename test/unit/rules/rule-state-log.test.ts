@@ -82,4 +82,41 @@ describe('the rule state log (changes between snapshots)', () => {
     writeFileSync(file.changesFile, oldLog);
     expect(new RuleStateFile(dir).load()!.state).toEqual([]);
   });
+
+  it('goes on appending to a whole log after a restart instead of writing the snapshot again', () => {
+    const dir = tmp();
+    const a = engine({ rules });
+    const file = new RuleStateFile(dir);
+    file.save(a.e.snapshotForSave());
+    a.e.onReading(gas, { ts: T0, values: { ch4: 30 } });
+    file.append(a.e.takeChanges());
+    file.close();
+    const snapshotBefore = readFileSync(file.file, 'utf8');
+
+    const b = engine({ rules });
+    const again = new RuleStateFile(dir);
+    b.e.restore(again.load()!, again.resumed);
+    expect(again.resumed).toBe(true);
+    // What was restored is not logged again; what changes next is.
+    expect(b.e.takeChanges()).toEqual([]);
+    b.e.onReading(gas2, { ts: T0 + S, values: { ch4: 30 } });
+    again.append(b.e.takeChanges());
+    again.close();
+    expect(readFileSync(file.file, 'utf8')).toBe(snapshotBefore);
+    const c = engine({ rules });
+    c.e.restore(new RuleStateFile(dir).load()!);
+    expect(sorted(c.e.snapshot())).toEqual(sorted(b.e.snapshot()));
+  });
+
+  it('does not go on after a torn log: it is cut and compacted at start', () => {
+    const dir = tmp();
+    const a = engine({ rules });
+    const file = new RuleStateFile(dir);
+    file.save(a.e.snapshotForSave());
+    file.close();
+    appendFileSync(file.changesFile, '["d|gas-2|ch4_high",{"lev');
+    const again = new RuleStateFile(dir);
+    again.load();
+    expect(again.resumed).toBe(false);
+  });
 });
