@@ -298,6 +298,22 @@ async function size(s: Services, devices: number, duty: CityUser): Promise<void>
       `city.${devices}.restart_to_healthy_ms`,
       `${fmt(restarts)} over ${restarts.length} restarts (the data of this run: ${history} min, ${load.counts.acked} readings, its rule state and alerts)`,
     );
+    const crashAfterS = flags.crashAfterSeconds;
+    if (crashAfterS > 0) {
+      // A crash under the load: no final snapshots, so the start reads back what came after the periodic ones.
+      const crashes: number[] = [];
+      for (let i = 0; i < flags.windows; i++) {
+        await sleep(crashAfterS * 1000);
+        await p.killed();
+        p = await CityPlatform.start(s, { db, registry: file, dataDir, clientId, port: p.port, env, verbose: flags.verbose });
+        crashes.push(p.startMs);
+        say(`${devices}: restart ${i + 1}/${flags.windows} after a SIGKILL healthy in ${p.startMs} ms`);
+      }
+      figure(
+        `city.${devices}.restart_after_kill_ms`,
+        `${fmt(crashes)} over ${crashes.length} restarts, each after a SIGKILL ${crashAfterS} s into a run under ${flags.rate} updates/s`,
+      );
+    }
   }
   await load.end();
   await p.stop();

@@ -14,6 +14,10 @@ export const CITY_FLAGS = {
   browser: { doc: 'measure the dashboard in headless Chromium (--browser=false: only the platform figures)', default: true },
   reducedMotion: { doc: 'open the dashboard with prefers-reduced-motion: reduce (the duty screen keeps its default)', default: false },
   restart: { doc: 'measure the restart to /api/health 200 at --devices (--restart=false: not)', default: true },
+  crashAfterSeconds: {
+    doc: 'restart: as many restarts again after a SIGKILL, each this long after the last start under the load (0: none; latest values are snapshot every LATEST_SNAPSHOT_SECONDS, 60)',
+    default: 45,
+  },
   quietIdle: { doc: 'a phase starts once this fraction of the CPU has been idle for 2 s', default: 0.6 },
   quietTimeout: { doc: 'seconds to wait for that before running anyway (and saying so)', default: 30 },
   screenshot: { doc: 'where a screenshot of the dashboard goes at the end of its windows (empty: none)', default: '.run/bench-city/dashboard.png' },

@@ -100,6 +100,14 @@ export class CityPlatform {
     if (this.running) this.child.kill('SIGKILL');
   }
 
+  /** SIGKILL, resolved once the process is gone. */
+  async killed(): Promise<void> {
+    if (!this.running) return;
+    const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGKILL');
+    await gone;
+  }
+
   /** CPU seconds the process has used so far. */
   cpuSeconds(): number {
     return processCpuSeconds(this.pid);
