@@ -83,11 +83,12 @@ export class Ingest {
   private stopped = false;
   private lastStoreErrorLog = 0;
   private readonly spooled: SpooledWriter | null;
+  private readonly lookup: (id: string) => Device | undefined;
 
   constructor(private readonly opts: IngestOptions) {
     this.spooled = opts.writer instanceof SpooledWriter ? opts.writer : null;
     this.deadLetters = new DeadLetters(opts.deadLetterMax);
-    const lookup = (id: string) => opts.registry.byId.get(id);
+    const lookup = (this.lookup = (id: string) => opts.registry.byId.get(id));
     const tenantOf = (id: string) => opts.registry.tenantsById.get(id);
     this.rules = new RuleEngine({ lookup, tenantOf, onSignal: opts.onSignal });
     this.source = new MqttSource({
@@ -230,7 +231,7 @@ export class Ingest {
 
   /** `handle`, or with `batch` its lines only staged: durable once the MQTT batch's commit (`onBatchEnd`) returns. */
   private handleOne(topic: string, payload: Buffer, now: number, batch: boolean): HandleResult {
-    const p = parseMessage(topic, payload, (id) => this.opts.registry.byId.get(id), now);
+    const p = parseMessage(topic, payload, this.lookup, now);
     if (!p.ok) {
       this.stats.received++;
       this.stats.rejected++;
@@ -252,7 +253,9 @@ export class Ingest {
     // Every line carries its time (the device's, or receipt time): a replay rewrites the same points.
     const lines =
       p.channel === 'telemetry'
-        ? p.readings.map((r) => telemetryLine(series, r))
+        ? p.readings.length === 1
+          ? [telemetryLine(series, p.readings[0]!)]
+          : p.readings.map((r) => telemetryLine(series, r))
         : p.channel === 'event'
           ? [eventLine(tags, p.event)]
           : [statusLine(tags, p.status, p.ts)];
@@ -354,8 +357,10 @@ export class Ingest {
   private newMetricNames(id: string, readings: { values: Record<string, number> }[]): string[] | null {
     let names = this.metricNames.get(id);
     if (!names) this.metricNames.set(id, (names = new Set(Object.keys(this.latest.get(id)?.values ?? {}))));
-    const fresh: string[] = [];
-    for (const r of readings) for (const k in r.values) if (!names.has(k) && !fresh.includes(k)) fresh.push(k);
+    let fresh: string[] | null = null;
+    for (const r of readings) for (const k in r.values) if (!names.has(k) && !fresh?.includes(k)) (fresh ??= []).push(k);
+    // Nearly always: every name known already, nothing made for it.
+    if (!fresh) return null;
     if (names.size + fresh.length > MAX_METRICS_PER_DEVICE) return fresh;
     for (const k of fresh) names.add(k);
     return null;
@@ -363,8 +368,14 @@ export class Ingest {
 
   private remember(id: string, values: Record<string, number>, at: number): void {
     const prev = this.latest.get(id);
-    if (prev && prev.at > at) return; // an older reading from a buffered batch
-    this.latest.set(id, { values: prev ? Object.assign(prev.values, values) : { ...values }, at });
+    if (!prev) {
+      this.latest.set(id, { values: { ...values }, at });
+      return;
+    }
+    if (prev.at > at) return; // an older reading from a buffered batch
+    // In place: one entry per device for its life, not one per reading.
+    for (const k in values) prev.values[k] = values[k]!;
+    prev.at = at;
   }
 
   private tagsOf(device: Device): { tags: Record<string, string>; series: string } {

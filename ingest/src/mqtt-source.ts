@@ -67,12 +67,15 @@ export class MqttSource {
       } catch (err) {
         log.error({ err, topic: packet.topic }, 'message handler failed');
       }
+      if (!wait) {
+        done();
+        return;
+      }
       // An ack held past our own stop is never sent: the broker delivers the message again to the next session.
       const ack = () => {
         if (this.client === client) done();
       };
-      if (wait) void wait.then(ack, ack);
-      else done();
+      void wait.then(ack, ack);
     };
     client.on('connect', (ack) => {
       this.connected = true;

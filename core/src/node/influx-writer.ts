@@ -63,9 +63,12 @@ interface RecordToken {
   parts: number;
 }
 
+/** A record wholly in one batch (nearly all: one message, one line) is its bare seq, not an object per message. */
+type RecordRef = number | RecordToken;
+
 interface Batch {
   lines: string[];
-  records: RecordToken[];
+  records: RecordRef[];
 }
 
 /**
@@ -81,7 +84,7 @@ interface Batch {
  */
 export class InfluxWriter {
   private current: string[] = [];
-  private currentRecords: RecordToken[] = [];
+  private currentRecords: RecordRef[] = [];
   private readonly queue: Batch[] = [];
   private queuedLines = 0;
   private inFlight = 0;
@@ -133,11 +136,17 @@ export class InfluxWriter {
    */
   writeRecord(seq: number, lines: string[]): void {
     if (this.closed) throw new Error('InfluxWriter is closed');
-    const token: RecordToken = { seq, parts: 0 };
     if (lines.length === 0) {
       this.opts.onRecordsDone?.([seq]);
       return;
     }
+    if (this.current.length + lines.length < this.opts.batchSize) {
+      this.currentRecords.push(seq);
+      for (const l of lines) this.current.push(l);
+      if (!this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushMs);
+      return;
+    }
+    const token: RecordToken = { seq, parts: 0 };
     let i = 0;
     while (i < lines.length) {
       token.parts++;
@@ -322,7 +331,11 @@ export class InfluxWriter {
         // Bad line(s) somewhere in the batch: halve it until each bad line stands alone. Rewriting
         // points InfluxDB already kept from a partial write overwrites them with the same values.
         // Each record of the batch is in both halves as far as we know: one part becomes two.
-        for (const t of batch.records) t.parts++;
+        batch.records = batch.records.map((t) => {
+          if (typeof t === 'number') return { seq: t, parts: 2 };
+          t.parts++;
+          return t;
+        });
         const mid = Math.ceil(batch.lines.length / 2);
         this.queue.unshift({ lines: batch.lines.slice(0, mid), records: batch.records }, { lines: batch.lines.slice(mid), records: batch.records });
         this.queuedLines += batch.lines.length;
@@ -400,7 +413,10 @@ export class InfluxWriter {
   private finished(batch: Batch): void {
     if (!this.opts.onRecordsDone) return;
     const done: number[] = [];
-    for (const t of batch.records) if (--t.parts === 0) done.push(t.seq);
+    for (const t of batch.records) {
+      if (typeof t === 'number') done.push(t);
+      else if (--t.parts === 0) done.push(t.seq);
+    }
     try {
       this.opts.onRecordsDone(done);
     } catch (err) {

@@ -185,10 +185,13 @@ export class RuleEngine {
         case 'flatline': {
           const prev = st.flatline.get(key);
           before = prev?.level ?? null;
+          // A new run restarts the entry in place (one per device, not one per changed value): still a change to save.
+          const v = prev?.v;
+          const since = prev?.since;
           const [s, o] = evalFlatline(r, prev, value, ts);
           (s as FlatlineEntry).level = o.level;
           if (s !== prev) st.flatline.set(key, s as FlatlineEntry);
-          else if (o.level !== before) st.flatline.touch(key);
+          else if (o.level !== before || s.v !== v || s.since !== since) st.flatline.touch(key);
           out = o;
           break;
         }

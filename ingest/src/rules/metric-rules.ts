@@ -72,8 +72,14 @@ export interface FlatlineState {
 }
 
 export function evalFlatline(rule: FlatlineRule, st: FlatlineState | undefined, value: number, ts: number): [FlatlineState, Outcome] {
-  if (!st || Math.abs(value - st.v) > (rule.tolerance ?? 0)) st = { v: value, count: 1, since: ts, lastTs: ts };
-  else if (ts > st.lastTs) {
+  if (!st) st = { v: value, count: 1, since: ts, lastTs: ts };
+  else if (Math.abs(value - st.v) > (rule.tolerance ?? 0)) {
+    // A new run, in the same entry: the caller saves it as changed (its value or start moved).
+    st.v = value;
+    st.count = 1;
+    st.since = ts;
+    st.lastTs = ts;
+  } else if (ts > st.lastTs) {
     st.count++;
     st.lastTs = ts;
   }
@@ -112,11 +118,15 @@ export function evalAnomaly(rule: AnomalyRule, st: AnomalyState | undefined, val
   const scale = Math.max(st.mad * MAD_TO_SIGMA, 1e-9);
   const dev = Math.abs(value - st.mean);
   const score = dev / scale;
-  const lowest = ASCENDING.map((l) => rule.levels[l]).find((b) => b !== undefined) ?? Infinity;
-  const top =
-    ASCENDING.map((l) => rule.levels[l])
-      .filter((b): b is number => b !== undefined)
-      .pop() ?? Infinity;
+  // The least and the most severe bound, found without arrays: this runs for every reading.
+  let lowest = Infinity;
+  let top = Infinity;
+  for (const l of ASCENDING) {
+    const b = rule.levels[l];
+    if (b === undefined) continue;
+    if (top === Infinity) lowest = b;
+    top = b;
+  }
   const hit = warm && dev >= rule.minDeviation ? levelAtLeast(rule.levels, score) : null;
   st.run = hit ? st.run + 1 : 0;
   const before = st.mean;

@@ -48,22 +48,29 @@ export interface ThresholdState {
  */
 export function stepThreshold(spec: ThresholdSpec & { durationS?: LevelValues }, st: ThresholdState, value: number, ts: number): Level | null {
   if (!spec.durationS) return (st.level = nextLevel(spec, st.level, value));
-  const since = (st.since ??= {});
+  // Made only once a bound is reached: most readings reach none, and make nothing.
+  let since = st.since;
   let entered: Level | null = null;
   for (const l of ASCENDING) {
     const bound = spec.levels[l];
     if (bound === undefined) continue;
     if (!reaches(spec, value, bound)) {
-      delete since[l];
+      if (since?.[l] !== undefined) delete since[l];
       continue;
     }
+    since ??= st.since = {};
     const s = (since[l] ??= ts);
     if (ts - s >= (spec.durationS[l] ?? 0) * 1000) entered = l;
   }
   const held = st.level ? highest(spec, value, holds, st.level) : null;
   st.level = levelRank(entered) >= levelRank(held) ? entered : held;
-  if (!Object.keys(since).length) delete st.since;
+  if (since && isEmpty(since)) delete st.since;
   return st.level;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /** The most severe level whose bound `x` reaches (bounds rising with severity), or null. */

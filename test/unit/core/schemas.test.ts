@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledgeBody, alertQuery, can, deviceEvent, deviceStatusPayload, parseTopic, resolveBody, ROLES, telemetryPayload } from '@lifeline/core';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import {
+  acknowledgeBody,
+  alertQuery,
+  can,
+  deviceEvent,
+  deviceStatusPayload,
+  isPlainReading,
+  parseTopic,
+  resolveBody,
+  ROLES,
+  TelemetryReading,
+  telemetryPayload,
+} from '@lifeline/core';
 
 const NOW = 1_795_000_000_000;
 
@@ -43,6 +56,45 @@ describe('telemetry payload', () => {
   it('rejects an empty batch and a batch with one bad reading', () => {
     expect(telemetryPayload.check([]).ok).toBe(false);
     expect(telemetryPayload.check([{ values: { ch4: 1 } }, { values: { ch4: null } }]).ok).toBe(false);
+  });
+
+  it('takes the fast path for a plain reading only when the schema would accept it too', () => {
+    const schema = TypeCompiler.Compile(TelemetryReading);
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`m${i}`, i]));
+    const payloads = [
+      '{"ts":1795000000000,"values":{"ch4":1.25}}',
+      '{"values":{"ch4":0,"t_c":-3.5e2}}',
+      '{"values":{"a":1},"ts":1795000000000}',
+      '{"ts":1795000000000.5,"values":{"ch4":1}}',
+      '{"ts":"1795000000000","values":{"ch4":1}}',
+      '{"ts":null,"values":{"ch4":1}}',
+      '{"ts":946684799999,"values":{"ch4":1}}',
+      '{"ts":4102444800001,"values":{"ch4":1}}',
+      '{"values":{"ch4":1e400}}',
+      '{"values":{"ch4":null}}',
+      '{"values":{"ch4":true}}',
+      '{"values":{"Ch4":1}}',
+      '{"values":{"_x":1}}',
+      `{"values":{"${'a'.repeat(33)}":1}}`,
+      '{"values":{"__proto__":1}}',
+      '{"values":{}}',
+      '{"values":[1]}',
+      '{"values":null}',
+      '{"ts":1795000000000}',
+      '{"values":{"ch4":1},"extra":1}',
+      '{"__proto__":{"x":1},"values":{"ch4":1}}',
+      JSON.stringify({ values: many }),
+      '[{"values":{"ch4":1}}]',
+      'null',
+      '12',
+    ];
+    const verdicts = payloads.map((text) => {
+      const value: unknown = JSON.parse(text);
+      return { text, fast: isPlainReading(value), schema: schema.Check(value), checked: telemetryPayload.check(value).ok };
+    });
+    for (const v of verdicts.filter((v) => !v.text.startsWith('['))) expect(v.checked, v.text).toBe(v.schema);
+    for (const v of verdicts.filter((v) => v.fast)) expect(v.schema, v.text).toBe(true);
+    expect(verdicts.filter((v) => v.fast).map((v) => v.text)).toEqual(payloads.slice(0, 3));
   });
 });
 
