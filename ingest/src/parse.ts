@@ -68,14 +68,9 @@ export function parseMessage(topic: string, payload: Buffer, lookup: (id: string
 
   const v = telemetryPayload.check(json);
   if (!v.ok) return { ok: false, code: 'invalid_payload', reason: `telemetry: ${v.errors.join('; ')}`, ...who };
-  if (!Array.isArray(v.value)) {
-    // One reading, the common case: no list made for it.
-    const ts = v.value.ts ?? now;
-    if (ts > now + MAX_FUTURE_MS) return { ok: false, code: 'bad_timestamp', reason: `telemetry ts ${ts} is in the future`, ...who };
-    return { ok: true, channel: 'telemetry', device, readings: [{ ts, values: v.value.values }] };
-  }
+  const list: TelemetryReading[] = Array.isArray(v.value) ? v.value : [v.value];
   const readings: Reading[] = [];
-  for (const r of v.value as TelemetryReading[]) {
+  for (const r of list) {
     const ts = r.ts ?? now;
     if (ts > now + MAX_FUTURE_MS) return { ok: false, code: 'bad_timestamp', reason: `telemetry ts ${ts} is in the future`, ...who };
     readings.push({ ts, values: r.values });
