@@ -97,11 +97,6 @@ export class InfluxAlertLog implements AlertLog {
   }
 }
 
-/** Reads the log back and returns the alerts not yet closed at its end: open ones, and resolved ones awaiting sign-off (待销号). */
-export async function rebuildActiveAlerts(target: InfluxTarget, days: number): Promise<Alert[]> {
-  return [...(await readAlertStates(target, `time > now() - ${days}d`)).states.values()].filter((a) => a.state !== 'closed');
-}
-
 export interface AlertStates {
   /** Each alert's newest logged state (closed ones too: a later entry closes what an earlier read held). */
   states: Map<string, Alert>;

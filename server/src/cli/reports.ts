@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { REPORT_KINDS, REPORT_MAX_ROWS, type ReportKind } from '@lifeline/core';
 import { ConfigError, ensureDatabase, loadConfig, loadRegistry, setLogLevel, type InfluxTarget } from '@lifeline/core/node';
-import { rebuildActiveAlerts } from '../alerts/alert-log.js';
+import { loadActiveAlerts } from '../alerts/alert-snapshot.js';
 import { ReportService } from '../reports/report-service.js';
 import { parseDay, periodOf } from '../reports/periods.js';
 import { computeStats } from '../stats/stats-query.js';
@@ -67,7 +67,8 @@ async function main(argv: string[]): Promise<void> {
     const influx: InfluxTarget = { url: config.influxUrl, db: config.influxDb, username: config.influxUsername, password: config.influxPassword };
     // As the platform does: a fresh installation's database may not exist yet (its report is then all zeros).
     await ensureDatabase(influx);
-    const open = await rebuildActiveAlerts(influx, config.alertLogDays);
+    // The whole alert log (the platform's snapshot is its own): what the platform rebuilds without one.
+    const open = (await loadActiveAlerts({ influx, days: config.alertLogDays, file: null })).alerts;
     const limits = { minutes: config.escalationMinutes, dispatchOverdueMinutes: config.dispatchOverdueMinutes };
     const service = new ReportService({
       store: store.reports,
