@@ -21,6 +21,10 @@ export const BENCH_FLAGS = {
   pairs: { doc: 'throughput: baseline/Lifeline pairs, interleaved A B A B …', default: 3 },
   messages: { doc: 'throughput: messages per run (one burst, the same shape for both)', default: 400_000 },
   rate: { doc: 'throughput: offered rate of the burst, msg/s (above what either can take)', default: 120_000 },
+  burstProfile: {
+    doc: 'throughput: Lifeline runs under node --cpu-prof and each burst is summarised (costs some speed: for where the time goes, not for the ratio)',
+    default: false,
+  },
 
   steps: { doc: 'paced: offered rates, msg/s, comma-separated (10k allowed)', default: [10_000, 15_000, 20_000, 25_000, 30_000, 35_000, 40_000] },
   stepSeconds: { doc: 'paced: seconds at each rate', default: 30 },

@@ -8,12 +8,15 @@
  * stored − first message published). The figure is the median of the
  * per-pair ratios, with their min–max.
  */
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Bench } from './context.js';
 import { clearSession, type Consumer } from './consumers.js';
 import type { Fleet } from './fleet.js';
 import { processCpuSeconds, type CpuShare } from './machine.js';
+import { summarize } from './cpu-profile.js';
 import { figure, median, say, sleep } from './report.js';
+import { ROOT } from './services.js';
 
 /** A run whose stored count has not moved for this long is over; what arrived is counted. */
 const STALL_MS = 15_000;
@@ -40,10 +43,13 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
   const db = b.fresh(`thr_${label}`);
   await b.influx.create(db);
   const clientId = `bench-ingest-${db}`;
+  const profDir = b.flags.burstProfile && label !== 'baseline' ? path.resolve(ROOT, b.flags.profileDir, `${db}-${Date.now()}`) : undefined;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const spawned = Date.now();
   const consumer: Consumer =
     label === 'baseline'
       ? await b.baseline(db)
-      : await b.lifeline({ db, registry: b.registry(b.flags.devices), dataDir: path.join(b.dir, db), clientId }, label === 'variant');
+      : await b.lifeline({ db, registry: b.registry(b.flags.devices), dataDir: path.join(b.dir, db), clientId, cpuProfDir: profDir }, label === 'variant');
   await b.warmUp(fleet, db, b.flags.devices);
   const meter = b.cpuMeter();
   const cpu0 = processCpuSeconds(consumer.pid);
@@ -83,6 +89,7 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
   if (label !== 'baseline') await clearSession(b.s.mqttUrl, clientId);
   await b.influx.drop(db);
   const seconds = (lastChange - start.at) / 1000;
+  if (profDir) reportProfile(profDir, `${label}${pair}`, (start.at - spawned) * 1000, (lastChange - spawned) * 1000, b.flags.top);
   return {
     label,
     rate: Math.round(stored / seconds),
@@ -95,6 +102,18 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
     cpu,
     usPerMsg: (consumerCpu * 1e6) / stored,
   };
+}
+
+/** Where the burst's time went in the platform's main thread (its .cpuprofile stays in the directory). */
+function reportProfile(dir: string, name: string, fromUs: number, toUs: number, top: number): void {
+  const file = readdirSync(dir).find((n) => n.endsWith('.cpuprofile'));
+  if (!file) return say(`no .cpuprofile in ${dir}`);
+  const s = summarize(path.join(dir, file), ROOT, fromUs, toUs, top);
+  figure(`throughput.profile.${name}.file`, path.join(dir, file));
+  figure(`throughput.profile.${name}.busy_share`, (1 - s.idle).toFixed(3));
+  figure(`throughput.profile.${name}.gc_share_of_busy`, s.gc.toFixed(3));
+  s.self.forEach((x, i) => figure(`throughput.profile.${name}.self.${String(i + 1).padStart(2, '0')}`, `${(x.share * 100).toFixed(1)} % ${x.name}`));
+  s.areas.forEach((x, i) => figure(`throughput.profile.${name}.area.${String(i + 1).padStart(2, '0')}`, `${(x.share * 100).toFixed(1)} % ${x.name}`));
 }
 
 function report(r: Run, pair: number): void {
