@@ -16,7 +16,7 @@ import type { Fleet } from './fleet.js';
 import { processCpuSeconds, type CpuShare } from './machine.js';
 import { summarize } from './cpu-profile.js';
 import { figure, median, say, sleep } from './report.js';
-import { ROOT } from './services.js';
+import { ROOT, servicePid } from './services.js';
 
 /** A run whose stored count has not moved for this long is over; what arrived is counted. */
 const STALL_MS = 15_000;
@@ -36,6 +36,8 @@ interface Run {
   cpu: CpuShare;
   /** CPU time of the consumer process per message stored, µs: much less disturbed by other work than the rate. */
   usPerMsg: number;
+  /** The same for the broker, InfluxDB and the bench itself (the fleet publishing): what the consumer makes them do. */
+  servicesUsPerMsg: { mosquitto: number; influxdb: number; fleet: number };
 }
 
 async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<Run> {
@@ -53,6 +55,7 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
   await b.warmUp(fleet, db, b.flags.devices);
   const meter = b.cpuMeter();
   const cpu0 = processCpuSeconds(consumer.pid);
+  const services0 = serviceCpu(b, fleet);
   const written0 = await b.influx.written(db);
   const burst = fleet.burst(b.flags.rate, b.flags.messages);
   const start = await burst.started;
@@ -82,6 +85,7 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
   }
   const cpu = meter.read();
   const consumerCpu = processCpuSeconds(consumer.pid) - cpu0;
+  const services1 = serviceCpu(b, fleet);
   await burst.done;
   const acked = fleet.latest?.acked ?? 0;
   const stored = await b.influx.count(db, start.boundary);
@@ -101,6 +105,11 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
     idleBefore: q.idle,
     cpu,
     usPerMsg: (consumerCpu * 1e6) / stored,
+    servicesUsPerMsg: {
+      mosquitto: ((services1.mosquitto - services0.mosquitto) * 1e6) / stored,
+      influxdb: ((services1.influxdb - services0.influxdb) * 1e6) / stored,
+      fleet: ((services1.fleet - services0.fleet) * 1e6) / stored,
+    },
   };
 }
 
@@ -116,9 +125,23 @@ function reportProfile(dir: string, name: string, fromUs: number, toUs: number, 
   s.areas.forEach((x, i) => figure(`throughput.profile.${name}.area.${String(i + 1).padStart(2, '0')}`, `${(x.share * 100).toFixed(1)} % ${x.name}`));
 }
 
+/** CPU seconds so far of the broker, InfluxDB and the fleet's process (NaN for one without a pid). */
+function serviceCpu(b: Bench, fleet: Fleet): { mosquitto: number; influxdb: number; fleet: number } {
+  const of = (name: 'mosquitto' | 'influxdb') => {
+    const pid = servicePid(b.s, name);
+    return pid === null ? NaN : processCpuSeconds(pid);
+  };
+  return { mosquitto: of('mosquitto'), influxdb: of('influxdb'), fleet: fleet.child.pid ? processCpuSeconds(fleet.child.pid) : NaN };
+}
+
 function report(r: Run, pair: number): void {
   figure(`throughput.run${pair}.${r.label}_msgs_per_s`, r.rate);
   figure(`throughput.run${pair}.${r.label}_cpu_us_per_msg`, r.usPerMsg.toFixed(1));
+  const sv = r.servicesUsPerMsg;
+  figure(
+    `throughput.run${pair}.${r.label}_services_cpu_us_per_msg`,
+    `mosquitto ${sv.mosquitto.toFixed(1)}, influxdb ${sv.influxdb.toFixed(1)}, fleet ${sv.fleet.toFixed(1)}`,
+  );
   figure(
     `throughput.run${pair}.${r.label}_detail`,
     `stored ${r.stored}/${r.published} in ${r.seconds.toFixed(2)} s; ${r.usPerMsg.toFixed(1)} µs CPU/msg in the ${r.label} process; offered ${r.offered}/s; cpu ours ${r.cpu.ours.toFixed(2)} others ${r.cpu.foreign.toFixed(2)} cores; ${(r.idleBefore * 100).toFixed(0)} % idle before`,
