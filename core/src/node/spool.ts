@@ -59,6 +59,8 @@ export interface SpoolStats {
   truncatedBytes: number;
   /** Times the spool filled up. */
   timesFull: number;
+  /** Records read back from disk (a replay, or what did not fit in the writer's memory). */
+  readBack: number;
 }
 
 /** Thrown by `append` while the spool is full: the caller holds its input (and the broker keeps it). */
@@ -134,7 +136,7 @@ interface StageMark {
  * staged record is forgotten (seqs reused) and the next `commit` throws.
  */
 export class Spool {
-  readonly stats: SpoolStats = { appended: 0, confirmed: 0, replayed: 0, torn: 0, truncatedBytes: 0, timesFull: 0 };
+  readonly stats: SpoolStats = { appended: 0, confirmed: 0, replayed: 0, torn: 0, truncatedBytes: 0, timesFull: 0, readBack: 0 };
   private readonly segments: Segment[] = [];
   private active!: Segment;
   private nextSeq = 0;
@@ -339,6 +341,7 @@ export class Spool {
     }
     const out = chunk.frames.map((f, i) => ({ seq: seq + i, payload: f.payload.toString('utf8') }));
     this.readPos = { seq: seq + out.length, segment: seg, offset: chunk.next };
+    this.stats.readBack += out.length;
     return out;
   }
 

@@ -169,7 +169,11 @@ export class SpooledWriter {
     if (this.refilling || this.stopped || this.writer.isClosed) return;
     this.refilling = true;
     try {
-      while (this.fed < this.spool.end) {
+      // Records staged in this turn are handed over by their commit: read back now, they would be decoded and checked twice.
+      const end = this.staged.length > 0 ? (this.staged[0] as number) : this.spool.end;
+      while (this.fed < end) {
+        // What was read ahead may have been handed over since by a commit (records of a turn the read took along).
+        if (this.aheadAt < this.ahead.length && this.ahead[this.aheadAt]!.seq !== this.fed) this.ahead = [];
         if (this.aheadAt >= this.ahead.length) {
           this.ahead = this.spool.read(this.fed, READ_CHUNK_BYTES);
           this.aheadAt = 0;

@@ -79,6 +79,21 @@ describe('the spooled writer', () => {
     await w.close(1000);
   });
 
+  it('hands the records of a turn over at their commit, not read back from disk when an earlier write finishes before it', async () => {
+    s.setUp(true);
+    const w = new SpooledWriter(open(), writerOpts());
+    w.start();
+    w.append([line(0)]);
+    for (let i = 1; i <= 50; i++) w.stage([line(i)]);
+    // The first record's write finishes while the others are staged: the writer asks for more.
+    await waitFor(() => s.got.length >= 1, { what: 'the first record written' });
+    w.commit();
+    expect(await w.settled(5000)).toBe(true);
+    expect(s.got).toEqual(Array.from({ length: 51 }, (_, i) => line(i)));
+    expect(w.spool.stats.readBack).toBe(0);
+    await w.close(1000);
+  });
+
   it('lets a record go only when all of its lines are written, though they span batches', async () => {
     s.setUp(true);
     const w = new SpooledWriter(open(), writerOpts());
