@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Bench } from './context.js';
 import { clearSession, type Consumer } from './consumers.js';
 import type { Fleet } from './fleet.js';
-import { processCpuSeconds, type CpuShare } from './machine.js';
+import { mainThreadCpuSeconds, processCpuSeconds, type CpuShare } from './machine.js';
 import { summarize } from './cpu-profile.js';
 import { figure, median, say, sleep } from './report.js';
 import { ROOT, servicePid } from './services.js';
@@ -36,6 +36,8 @@ interface Run {
   cpu: CpuShare;
   /** CPU time of the consumer process per message stored, µs: much less disturbed by other work than the rate. */
   usPerMsg: number;
+  /** CPU of the consumer's main thread ÷ the run's time: near 1 when that one thread is what limits it. */
+  mainThreadShare: number;
   /** The same for the broker, InfluxDB and the bench itself (the fleet publishing): what the consumer makes them do. */
   servicesUsPerMsg: { mosquitto: number; influxdb: number; fleet: number };
 }
@@ -55,6 +57,8 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
   await b.warmUp(fleet, db, b.flags.devices);
   const meter = b.cpuMeter();
   const cpu0 = processCpuSeconds(consumer.pid);
+  const main0 = mainThreadCpuSeconds(consumer.pid);
+  const mainFrom = Date.now();
   const services0 = serviceCpu(b, fleet);
   const written0 = await b.influx.written(db);
   const burst = fleet.burst(b.flags.rate, b.flags.messages);
@@ -85,6 +89,7 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
   }
   const cpu = meter.read();
   const consumerCpu = processCpuSeconds(consumer.pid) - cpu0;
+  const mainThreadShare = (mainThreadCpuSeconds(consumer.pid) - main0) / ((Date.now() - mainFrom) / 1000);
   const services1 = serviceCpu(b, fleet);
   await burst.done;
   const acked = fleet.latest?.acked ?? 0;
@@ -105,6 +110,7 @@ async function run(b: Bench, fleet: Fleet, label: Label, pair: number): Promise<
     idleBefore: q.idle,
     cpu,
     usPerMsg: (consumerCpu * 1e6) / stored,
+    mainThreadShare,
     servicesUsPerMsg: {
       mosquitto: ((services1.mosquitto - services0.mosquitto) * 1e6) / stored,
       influxdb: ((services1.influxdb - services0.influxdb) * 1e6) / stored,
@@ -137,6 +143,7 @@ function serviceCpu(b: Bench, fleet: Fleet): { mosquitto: number; influxdb: numb
 function report(r: Run, pair: number): void {
   figure(`throughput.run${pair}.${r.label}_msgs_per_s`, r.rate);
   figure(`throughput.run${pair}.${r.label}_cpu_us_per_msg`, r.usPerMsg.toFixed(1));
+  figure(`throughput.run${pair}.${r.label}_main_thread_busy`, r.mainThreadShare.toFixed(2));
   const sv = r.servicesUsPerMsg;
   figure(
     `throughput.run${pair}.${r.label}_services_cpu_us_per_msg`,
