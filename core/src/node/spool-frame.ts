@@ -14,6 +14,9 @@ export const FRAME_HEADER_BYTES = 16;
 /** Larger than any message the platform takes (MQTT and HTTP bodies are far smaller): a longer length is corruption. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
+/** Scratch for a frame's time, whose CRC the payload's continues. */
+const AT = Buffer.allocUnsafe(8);
+
 /** The worst case of a record's frame: UTF-8 takes at most 3 bytes per UTF-16 unit (room without measuring first). */
 export function maxFrameBytes(payload: string): number {
   return FRAME_HEADER_BYTES + payload.length * 3;
@@ -29,7 +32,9 @@ export function encodeFrameInto(payload: string, at: number, buf: Buffer, offset
   if (len > MAX_RECORD_BYTES) throw new RangeError(`spool record of ${len} bytes exceeds ${MAX_RECORD_BYTES}`);
   buf.writeUInt32LE(len, offset);
   buf.writeDoubleLE(at, offset + 8);
-  buf.writeUInt32LE(crc32(buf.subarray(offset + 8, offset + FRAME_HEADER_BYTES + len)), offset + 4);
+  // The CRC of the time's 8 bytes, continued over the payload's UTF-8 (what crc32 makes of a string): no view made per record.
+  AT.writeDoubleLE(at, 0);
+  buf.writeUInt32LE(crc32(payload, crc32(AT)), offset + 4);
   return FRAME_HEADER_BYTES + len;
 }
 

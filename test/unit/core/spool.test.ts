@@ -57,6 +57,17 @@ describe('the spool', () => {
     expect(back.map((r) => r.seq)).toEqual(payloads.map((_, i) => i));
   });
 
+  it('reads back records in Chinese and other non-ASCII text whole, their checksums good after a reopen', () => {
+    const dir = tempDir();
+    const first = open(dir);
+    const payloads = ['telemetry,town=庐阳区,device=gas-1 ch4=1.5 1795000000000', 'device_event,detail=温度\\ 过高 ✓ 1795000000001', 'a'.repeat(3000) + '合肥'];
+    for (const p of payloads) first.append(p);
+    first.close();
+    const again = open(dir);
+    expect(again.stats).toMatchObject({ replayed: 3, torn: 0 });
+    expect(readAll(again).map((r) => r.payload)).toEqual(payloads);
+  });
+
   it('keeps a record once append has returned, though the process is killed (SIGKILL) right after', () => {
     const dir = tempDir();
     const script = path.join(dir, 'append-and-die.mts');
