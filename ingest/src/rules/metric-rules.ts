@@ -9,6 +9,9 @@ export interface Outcome {
   detail?: string;
 }
 
+/** The outcome of nearly every reading, one for all of them (nothing is made per reading for it). */
+const QUIET: Outcome = Object.freeze({ level: null });
+
 /** Points kept per rate window, whatever the device's cadence. */
 const MAX_RATE_POINTS = 256;
 /** Mean absolute deviation → standard deviation, for a normal distribution. */
@@ -19,7 +22,7 @@ const labelOf = (kind: ThresholdRule['kind'], metric: string): string => KINDS[k
 
 export function evalThreshold(rule: ThresholdRule, st: ThresholdState, value: number, ts: number): Outcome {
   const level = stepThreshold(rule, st, value, ts);
-  if (!level) return { level, value };
+  if (!level) return QUIET;
   const threshold = rule.levels[level];
   const unit = unitOf(rule.kind, rule.metric);
   const since = st.since?.[level];
@@ -54,7 +57,7 @@ export function evalRate(rule: RateRule, st: RateState, value: number, ts: numbe
   st.level = maxLevel(hit, holding);
   if (!st.level) {
     delete st.lastHit;
-    return { level: null, value };
+    return QUIET;
   }
   const unit = unitOf(rule.kind, rule.metric);
   const word = rule.change === 'drop' ? '下降' : '上升';
@@ -84,7 +87,7 @@ export function evalFlatline(rule: FlatlineRule, st: FlatlineState | undefined, 
     st.lastTs = ts;
   }
   const stuck = st.count >= rule.minCount && ts - st.since >= rule.minDurationS * 1000;
-  if (!stuck) return [st, { level: null, value }];
+  if (!stuck) return [st, QUIET];
   return [
     st,
     {
@@ -139,7 +142,7 @@ export function evalAnomaly(rule: AnomalyRule, st: AnomalyState | undefined, val
   st.mean = before + a * (x - before);
   st.mad = st.mad + a * (Math.abs(x - before) - st.mad);
   st.n = Math.min(st.n + 1, 1e9);
-  if (!st.level) return [st, { level: null, value }];
+  if (!st.level) return [st, QUIET];
   const unit = unitOf(rule.kind, rule.metric);
   return [
     st,
