@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Alert, ClientToServerEvents, ServerToClientEvents } from '@lifeline/core';
 import { influxQuery, loadRegistry } from '@lifeline/core/node';
+import { MAX_METRICS_PER_DEVICE } from '@lifeline/ingest';
 import { startTestPlatform, type ApiClient, type TestPlatform } from '../support/platform.js';
 import { uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
@@ -86,6 +87,21 @@ describe('the pipeline on a real Mosquitto and InfluxDB', () => {
     expect(body.byCode).toMatchObject({ invalid_payload: 1, unknown_device: 1, bad_json: 1 });
     expect(body.items.find((i) => i.code === 'unknown_device')).toMatchObject({ device: 'not-a-device', reason: expect.stringContaining('not registered') });
     expect(body.items.find((i) => i.code === 'invalid_payload')?.reason).toContain('/values/ch4');
+  });
+
+  it('refuses a reading that would give a device more distinct metrics than the cap, naming the new ones, and keeps taking its known ones', async () => {
+    const d = gasDevices[3]!;
+    const ts = Date.now() - 60_000;
+    const many = (from: number, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`m${from + i}`, i]));
+    const handle = (values: Record<string, number>, dt: number) => t.platform.ingest.handle(topic(d), Buffer.from(JSON.stringify({ ts: ts + dt, values })));
+    // ch4 and 30 more: 31 of the 32 allowed.
+    expect(handle({ ch4: 0.5, ...many(0, 30) }, 0)).toMatchObject({ ok: true });
+    const refused = handle({ ch4: 0.6, ...many(30, 2) }, 1);
+    expect(refused).toMatchObject({ ok: false, code: 'invalid_payload' });
+    expect(refused.ok ? '' : refused.reason).toContain(`device ${d.id} would report more than ${MAX_METRICS_PER_DEVICE} distinct metrics (new: m30, m31)`);
+    expect(handle({ ch4: 0.7, m0: 1, m31: 2 }, 2)).toMatchObject({ ok: true });
+    expect(handle({ ch4: 0.8, m99: 1 }, 3)).toMatchObject({ ok: false, code: 'invalid_payload' });
+    expect(handle({ ch4: 0.9, m5: 3 }, 4)).toMatchObject({ ok: true });
   });
 
   it('lets an operator acknowledge and resolve an alert over HTTP, with every change on the socket', async () => {
