@@ -4,6 +4,7 @@ export * from './node/logger.js';
 export * from './node/line-protocol.js';
 export * from './node/influx-client.js';
 export * from './node/influx-writer.js';
+export * from './node/line-batch.js';
 export * from './node/spool.js';
 export * from './node/spooled-writer.js';
 export * from './node/registry.js';

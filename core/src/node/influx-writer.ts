@@ -1,5 +1,6 @@
 import { backoff } from './backoff.js';
 import { ensureDatabase, influxHeaders, type InfluxTarget } from './influx-client.js';
+import { bodyOf, LineBatch, linesOf } from './line-batch.js';
 import { logger } from './logger.js';
 
 const log = logger('influx-writer');
@@ -67,9 +68,14 @@ interface RecordToken {
 type RecordRef = number | RecordToken;
 
 interface Batch {
-  lines: string[];
+  /** The request body: UTF-8 lines, new-line separated. */
+  body: Buffer;
+  lines: number;
   records: RecordRef[];
 }
+
+/** A batch's first room (it doubles as lines come): what a timer-sealed batch of a quiet district needs, a few copies short of a full one. */
+const BATCH_START_BYTES = 64 * 1024;
 
 /**
  * Batches line-protocol lines and writes them to InfluxDB's v1 `/write`:
@@ -83,7 +89,7 @@ interface Batch {
  * plain batch is dropped and counted, so memory stays bounded.
  */
 export class InfluxWriter {
-  private current: string[] = [];
+  private current: LineBatch;
   private currentRecords: RecordRef[] = [];
   private readonly queue: Batch[] = [];
   private queuedLines = 0;
@@ -119,14 +125,15 @@ export class InfluxWriter {
   };
 
   constructor(private readonly opts: WriterOptions) {
+    this.current = this.newBatch();
     this.writeUrl = `${opts.url}/write?db=${encodeURIComponent(opts.db)}&precision=ms`;
     this.headers = influxHeaders(opts, { 'content-type': 'text/plain; charset=utf-8' });
   }
 
   write(line: string): void {
     if (this.closed) throw new Error('InfluxWriter is closed');
-    this.current.push(line);
-    if (this.current.length >= this.opts.batchSize) this.seal();
+    this.current.add(line);
+    if (this.current.count >= this.opts.batchSize) this.seal();
     else if (!this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushMs);
   }
 
@@ -140,9 +147,9 @@ export class InfluxWriter {
       this.opts.onRecordsDone?.([seq]);
       return;
     }
-    if (this.current.length + lines.length < this.opts.batchSize) {
+    if (this.current.count + lines.length < this.opts.batchSize) {
       this.currentRecords.push(seq);
-      for (const l of lines) this.current.push(l);
+      for (const l of lines) this.current.add(l);
       if (!this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushMs);
       return;
     }
@@ -151,15 +158,15 @@ export class InfluxWriter {
     while (i < lines.length) {
       token.parts++;
       this.currentRecords.push(token);
-      while (i < lines.length && this.current.length < this.opts.batchSize) this.current.push(lines[i++]!);
-      if (this.current.length >= this.opts.batchSize) this.seal();
+      while (i < lines.length && this.current.count < this.opts.batchSize) this.current.add(lines[i++]!);
+      if (this.current.count >= this.opts.batchSize) this.seal();
     }
-    if (this.current.length > 0 && !this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushMs);
+    if (this.current.count > 0 && !this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushMs);
   }
 
   /** Lines in memory: pending, queued, awaiting retry or being sent. */
   get heldLines(): number {
-    return this.current.length + this.queuedLines + this.inFlightLines;
+    return this.current.count + this.queuedLines + this.inFlightLines;
   }
 
   get isClosed(): boolean {
@@ -222,7 +229,7 @@ export class InfluxWriter {
   }
 
   private isIdle(): boolean {
-    return this.queue.length === 0 && this.current.length === 0 && this.inFlight === 0;
+    return this.queue.length === 0 && this.current.count === 0 && this.inFlight === 0;
   }
 
   private seal(): void {
@@ -230,10 +237,10 @@ export class InfluxWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.current.length > 0) {
-      this.queue.push({ lines: this.current, records: this.currentRecords });
-      this.queuedLines += this.current.length;
-      this.current = [];
+    if (this.current.count > 0) {
+      this.queue.push({ body: this.current.seal(), lines: this.current.count, records: this.currentRecords });
+      this.queuedLines += this.current.count;
+      this.current = this.newBatch();
       this.currentRecords = [];
       this.enforceBound();
     }
@@ -246,9 +253,9 @@ export class InfluxWriter {
       const i = this.queue.findIndex((b) => b.records.length === 0);
       if (i < 0) break;
       const [oldest] = this.queue.splice(i, 1);
-      this.queuedLines -= oldest!.lines.length;
-      this.stats.dropped += oldest!.lines.length;
-      log.error({ lines: oldest!.lines.length, dropped: this.stats.dropped }, 'write buffer full: dropped the oldest batch');
+      this.queuedLines -= oldest!.lines;
+      this.stats.dropped += oldest!.lines;
+      log.error({ lines: oldest!.lines, dropped: this.stats.dropped }, 'write buffer full: dropped the oldest batch');
     }
     this.setBuffered();
   }
@@ -278,11 +285,11 @@ export class InfluxWriter {
     }
     while (this.inFlight < this.opts.concurrency && this.queue.length > 0) {
       const batch = this.queue.shift()!;
-      this.queuedLines -= batch.lines.length;
+      this.queuedLines -= batch.lines;
       this.setBuffered();
       this.inFlight++;
       // Counted as sent: send() may leave out lines of refused series.
-      const n = batch.lines.length;
+      const n = batch.lines;
       this.inFlightLines += n;
       void this.send(batch).then((done) => {
         this.inFlight--;
@@ -302,12 +309,13 @@ export class InfluxWriter {
   /** True once the batch is done with: written, or its one line refused as bad data. */
   private async send(batch: Batch): Promise<boolean> {
     if (this.refusedSeries.size) {
-      batch.lines = this.withoutRefusedSeries(batch.lines);
-      if (!batch.lines.length) return true;
+      const kept = this.withoutRefusedSeries(linesOf(batch.body));
+      if (kept.length < batch.lines) [batch.body, batch.lines] = [bodyOf(kept), kept.length];
+      if (!batch.lines) return true;
     }
     try {
-      await this.post(batch.lines.join('\n'));
-      this.stats.written += batch.lines.length;
+      await this.post(batch.body);
+      this.stats.written += batch.lines;
       this.stats.lastWriteAt = Date.now();
       this.attempts = 0;
       this.retryAt = 0;
@@ -322,12 +330,12 @@ export class InfluxWriter {
           Date.now() + backoff(this.attempts, { baseMs: this.opts.minRetryMs ?? 200, maxMs: this.opts.maxRetryMs ?? 10_000, jitter: RETRY_JITTER });
         // Back at the front so order is kept; the bound still applies.
         this.queue.unshift(batch);
-        this.queuedLines += batch.lines.length;
+        this.queuedLines += batch.lines;
         this.enforceBound();
         if (this.attempts === 1 || this.attempts % 10 === 0) {
           log.warn({ err: message, attempts: this.attempts, buffered: this.queuedLines }, 'InfluxDB write failed; retrying');
         }
-      } else if (batch.lines.length > 1) {
+      } else if (batch.lines > 1) {
         // Bad line(s) somewhere in the batch: halve it until each bad line stands alone. Rewriting
         // points InfluxDB already kept from a partial write overwrites them with the same values.
         // Each record of the batch is in both halves as far as we know: one part becomes two.
@@ -336,17 +344,22 @@ export class InfluxWriter {
           t.parts++;
           return t;
         });
-        const mid = Math.ceil(batch.lines.length / 2);
-        this.queue.unshift({ lines: batch.lines.slice(0, mid), records: batch.records }, { lines: batch.lines.slice(mid), records: batch.records });
-        this.queuedLines += batch.lines.length;
+        const lines = linesOf(batch.body);
+        const mid = Math.ceil(lines.length / 2);
+        this.queue.unshift(
+          { body: bodyOf(lines.slice(0, mid)), lines: mid, records: batch.records },
+          { body: bodyOf(lines.slice(mid)), lines: lines.length - mid, records: batch.records },
+        );
+        this.queuedLines += lines.length;
         this.setBuffered();
       } else if (CARDINALITY.test(message)) {
-        this.refusedForCardinality(batch.lines[0]!, message);
+        this.refusedForCardinality(batch.body.toString('utf8'), message);
         return true;
       } else {
+        const line = batch.body.toString('utf8');
         this.stats.rejected++;
-        log.error({ err: message, line: batch.lines[0]!.slice(0, 200) }, 'InfluxDB refused a line (not retried)');
-        this.tellRefused(batch.lines[0]!, message, false);
+        log.error({ err: message, line: line.slice(0, 200) }, 'InfluxDB refused a line (not retried)');
+        this.tellRefused(line, message, false);
         // Bad data is given up, not retried forever: its record is done (the line is in the log above).
         return true;
       }
@@ -424,12 +437,17 @@ export class InfluxWriter {
     }
   }
 
-  private async post(body: string): Promise<void> {
+  private newBatch(): LineBatch {
+    return new LineBatch(BATCH_START_BYTES);
+  }
+
+  private async post(body: Buffer): Promise<void> {
     let res: Response;
     try {
       res = await fetch(this.writeUrl, {
         method: 'POST',
-        body,
+        // A Buffer's memory is a plain ArrayBuffer here (allocUnsafe / from), never a shared one.
+        body: body as Uint8Array<ArrayBuffer>,
         headers: this.headers,
         signal: AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs ?? 15_000), this.closing.signal]),
       });
