@@ -210,18 +210,12 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     },
   });
   // Deadlines come from the restored alerts' own times, so escalation resumes on schedule after a restart.
-  const alertFile = path.join(config.dataDir, ALERT_SNAPSHOT_FILE);
-  if (!config.alertSnapshotSeconds) discardSnapshot(alertFile);
-  const restored = await loadActiveAlerts({ influx, days: config.alertLogDays, file: config.alertSnapshotSeconds ? alertFile : null, now });
+  const alertFile = snapshotFile(config.dataDir, ALERT_SNAPSHOT_FILE, config.alertSnapshotSeconds);
+  const restored = await loadActiveAlerts({ influx, days: config.alertLogDays, file: alertFile, now });
   alerts.restore(restored.alerts);
   alertLog.continueAfter(restored.mark);
-  const alertSnapshot = alertSnapshots({
-    file: alertFile,
-    influx,
-    everyMs: config.alertSnapshotSeconds * 1000,
-    alerts,
-    log: alertLog,
-  });
+  const alertSnapshot =
+    alertFile === null ? null : alertSnapshots({ file: alertFile, influx, everyMs: config.alertSnapshotSeconds * 1000, alerts, log: alertLog });
   phases.end(`alerts-from-${restored.from}`);
   notifier.start();
 
@@ -273,10 +267,9 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   if (!(await lines.settled(REPLAY_WAIT_MS)))
     log.warn({ backlog: lines.backlog() }, 'spool replay still running; latest values are read back without the rest of it');
   phases.end('ingest-spool-replay');
-  const latestFile = path.join(config.dataDir, LATEST_SNAPSHOT_FILE);
-  if (!config.latestSnapshotSeconds) discardSnapshot(latestFile);
-  const latest = await restoreLatestValues(ingest, { influx, file: config.latestSnapshotSeconds ? latestFile : null });
-  const latestSnapshot = latestSnapshots({ file: latestFile, influx, everyMs: config.latestSnapshotSeconds * 1000, ingest });
+  const latestFile = snapshotFile(config.dataDir, LATEST_SNAPSHOT_FILE, config.latestSnapshotSeconds);
+  const latest = await restoreLatestValues(ingest, { influx, file: latestFile });
+  const latestSnapshot = latestFile === null ? null : latestSnapshots({ file: latestFile, influx, everyMs: config.latestSnapshotSeconds * 1000, ingest });
   phases.end(`latest-from-${latest.from}`);
 
   const views = new DeviceViews(registry.byId, ingest, alerts);
@@ -445,8 +438,8 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
   hazardEscalation.start();
   reports.start();
   rollup.start();
-  if (config.alertSnapshotSeconds) alertSnapshot.start();
-  if (config.latestSnapshotSeconds) latestSnapshot.start();
+  alertSnapshot?.start();
+  latestSnapshot?.start();
   phases.end('timers');
   log.info({ httpUrl, mqttUrl, influx: config.influxUrl, db: config.influxDb, devices: registry.byId.size }, 'Lifeline is up');
   phases.report(log, 'start-up phases');
@@ -467,8 +460,8 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
       if (broker) await broker.stop();
       await notifier.stop().catch((err) => log.error({ err }, 'outbox close failed'));
       // Nothing changes alerts or latest values any more: the next start reads these and only what the spools add.
-      if (config.alertSnapshotSeconds) await alertSnapshot.stop();
-      if (config.latestSnapshotSeconds) await latestSnapshot.stop();
+      await alertSnapshot?.stop();
+      await latestSnapshot?.stop();
       // Bounded even with InfluxDB down: what it does not take in time stays in the spools (and the log says so).
       await Promise.all([lines.close(STOP_WRITE_MS), alertLines.close(STOP_WRITE_MS)]).catch((err) => log.error({ err }, 'spool close failed'));
       await store.close().catch((err) => log.error({ err }, 'store close failed'));
@@ -476,6 +469,18 @@ async function startStages({ config, registry, store, influx, lines, alertLines,
     })());
 
   return { config, httpUrl, mqttUrl, ingest, alerts, writer, notifier, outbox, silences, store, hazardEscalation, reports, rollup, backlog, stop };
+}
+
+/**
+ * The file of a snapshot written every `seconds`, or null when they are off
+ * (0): then an old one is removed, so that a later start with them on does not
+ * take it for the last word on what came after.
+ */
+function snapshotFile(dir: string, name: string, seconds: number): string | null {
+  const file = path.join(dir, name);
+  if (seconds) return file;
+  discardSnapshot(file);
+  return null;
 }
 
 async function waitForInflux(t: InfluxTarget): Promise<void> {
