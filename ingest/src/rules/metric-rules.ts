@@ -4,13 +4,12 @@ import { ASCENDING, fmt, levelAtLeast, maxLevel, stepThreshold, zhDuration, type
 /** What one rule concludes from one reading. */
 export interface Outcome {
   level: Level | null;
-  value?: number;
   threshold?: number;
   detail?: string;
 }
 
 /** The outcome of nearly every reading, one for all of them (nothing is made per reading for it). */
-const QUIET: Outcome = Object.freeze({ level: null });
+export const QUIET: Outcome = Object.freeze({ level: null });
 
 /** Points kept per rate window, whatever the device's cadence. */
 const MAX_RATE_POINTS = 256;
@@ -30,7 +29,6 @@ export function evalThreshold(rule: ThresholdRule, st: ThresholdState, value: nu
   const cmp = rule.direction === 'above' ? '≥' : '≤';
   return {
     level,
-    value,
     threshold,
     detail: `${labelOf(rule.kind, rule.metric)} ${fmt(value)}${unit ? ' ' + unit : ''}（${LEVEL_LABELS[level].zh}线 ${cmp} ${threshold}）${held}`,
   };
@@ -64,7 +62,7 @@ export function evalRate(rule: RateRule, st: RateState, value: number, ts: numbe
   const detail = hit
     ? `${labelOf(rule.kind, rule.metric)} ${rule.windowS >= 120 ? `${Math.round(rule.windowS / 60)} 分钟` : `${rule.windowS} 秒`}内${word} ${fmt(drop)} ${unit}（${fmt(ref)} → ${fmt(value)}）`
     : `${labelOf(rule.kind, rule.metric)} 此前骤然${word}，现为 ${fmt(value)} ${unit}，保持告警观察`;
-  return { level: st.level, value, threshold: rule.levels[st.level], detail };
+  return { level: st.level, threshold: rule.levels[st.level], detail };
 }
 
 export interface FlatlineState {
@@ -92,7 +90,6 @@ export function evalFlatline(rule: FlatlineRule, st: FlatlineState | undefined, 
     st,
     {
       level: rule.level,
-      value,
       detail: `${labelOf(rule.kind, rule.metric)} 连续 ${st.count} 次读数均为 ${fmt(st.v)}，已 ${zhDuration(ts - st.since)}：疑似传感器卡滞`,
     },
   ];
@@ -115,7 +112,7 @@ export interface AnomalyState {
  */
 export function evalAnomaly(rule: AnomalyRule, st: AnomalyState | undefined, value: number, ts: number): [AnomalyState, Outcome] {
   st ??= { n: 0, mean: value, mad: 0, run: 0, level: null, lastTs: -Infinity };
-  if (ts <= st.lastTs) return [st, { level: st.level, value }];
+  if (ts <= st.lastTs) return [st, { level: st.level }];
   st.lastTs = ts;
   const warm = st.n >= rule.minSamples;
   const scale = Math.max(st.mad * MAD_TO_SIGMA, 1e-9);
@@ -148,7 +145,6 @@ export function evalAnomaly(rule: AnomalyRule, st: AnomalyState | undefined, val
     st,
     {
       level: st.level,
-      value,
       threshold: Number((before + Math.sign(value - before) * (rule.levels[st.level] ?? 0) * scale).toPrecision(6)),
       detail: `${labelOf(rule.kind, rule.metric)} ${fmt(value)} ${unit}，偏离本设备常态 ${fmt(before)} ${unit} 达 ${fmt(score)} 倍波动幅度`,
     },

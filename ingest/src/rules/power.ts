@@ -1,5 +1,5 @@
 import type { Level, PowerBaselineRule, PowerOverloadRule, PowerScheduleRule, PowerStoppedRule, RulesFile, Schedule, Tenant } from '@lifeline/core';
-import type { Outcome } from './metric-rules.js';
+import { QUIET, type Outcome } from './metric-rules.js';
 import { fmt, levelAtLeast, stepThreshold, zhDuration, type ThresholdState } from './threshold.js';
 
 export type PowerRule = PowerStoppedRule | PowerOverloadRule | PowerScheduleRule | PowerBaselineRule;
@@ -108,10 +108,9 @@ export function evalPower(rule: PowerRule, st: SustainState, c: PowerContext): O
     case 'power_stopped': {
       const idle = ent.idleKw * rule.idleFactor;
       const level = sustained(st, ent.state === 'stopped' && on(idle), ts, rule.levels);
-      if (!level) return { level, value: kw };
+      if (!level) return QUIET;
       return {
         level,
-        value: kw,
         threshold: idle,
         detail: `停产整顿期间功率 ${fmt(kw)} kW（停产基准 ${fmt(ent.idleKw)} kW）已持续 ${zhDuration(ts - st.since!)}，疑似违规生产`,
       };
@@ -121,11 +120,10 @@ export function evalPower(rule: PowerRule, st: SustainState, c: PowerContext): O
       const durationS = Object.fromEntries(Object.keys(rule.levels).map((l) => [l, rule.durationS]));
       const th = (st.th ??= { level: null });
       const level = (st.level = stepThreshold({ ...spec, durationS }, th, kw / ent.ratedKw, ts));
-      if (!level) return { level, value: kw };
+      if (!level) return QUIET;
       const since = th.since?.[level];
       return {
         level,
-        value: kw,
         threshold: ent.ratedKw * rule.levels[level]!,
         detail: `企业总负荷 ${fmt(kw)} kW，为额定容量 ${fmt(ent.ratedKw)} kW 的 ${Math.round((kw / ent.ratedKw) * 100)}%${since !== undefined ? `，已持续 ${zhDuration(ts - since)}` : ''}：超负荷`,
       };
@@ -134,10 +132,9 @@ export function evalPower(rule: PowerRule, st: SustainState, c: PowerContext): O
       const idle = ent.idleKw * rule.idleFactor;
       const why = quietReason(c.schedule, ts);
       const level = sustained(st, why !== null && on(idle), ts, rule.levels);
-      if (!level) return { level, value: kw };
+      if (!level) return QUIET;
       return {
         level,
-        value: kw,
         threshold: idle,
         detail: `${why}内功率 ${fmt(kw)} kW（待机 ${fmt(ent.idleKw)} kW）已持续 ${zhDuration(ts - st.since!)}，疑似违规生产`,
       };
@@ -148,10 +145,9 @@ export function evalPower(rule: PowerRule, st: SustainState, c: PowerContext): O
       const known = mean !== null && mean !== undefined && (c.baseline?.weeks[h] ?? 0) >= rule.minWeeks;
       const bound = known ? mean * rule.factor + ent.ratedKw * rule.marginFraction : Infinity;
       const level = sustained(st, known && on(bound), ts, rule.levels);
-      if (!level) return { level, value: kw };
+      if (!level) return QUIET;
       return {
         level,
-        value: kw,
         threshold: bound,
         detail: `功率 ${fmt(kw)} kW，高于本时段（周${'日一二三四五六'[Math.floor(h / 24)]} ${h % 24} 时）历史基准 ${fmt(mean!)} kW，已持续 ${zhDuration(ts - st.since!)}`,
       };
