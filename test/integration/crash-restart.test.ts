@@ -12,7 +12,7 @@ import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { startPlatformChild, type PlatformChild } from '../support/platform-child.js';
+import { restartableOverrides, startPlatformChild, type PlatformChild } from '../support/platform-child.js';
 
 const registry = loadRegistry(path.join(REPO_ROOT, 'data/qingxin-registry.json'));
 const panel = [...registry.byId.values()].find((d) => d.kind === 'fire_panel')!;
@@ -55,18 +55,10 @@ describe('a platform killed mid-incident (SIGKILL, no flush)', () => {
 
   it('loses no alert, no escalation deadline and no notification', async () => {
     const overrides: Partial<Config> = {
-      port: 0,
-      host: '127.0.0.1',
-      mqttUrl: broker.url,
-      influxUrl,
-      influxDb: db,
-      mqttClientId: clientId,
-      logLevel: 'error',
-      dataDir: path.join(dir, 'data'),
+      ...restartableOverrides({ mqttUrl: broker.url, influxUrl, influxDb: db, mqttClientId: clientId, dir, databaseUrl: pg.url }),
       notifyWecomUrl: robotUrl,
       escalationMinutes: { red: 0.2, orange: 1, yellow: 1, blue: 1 }, // 12 s
       dispatchOverdueMinutes: 10,
-      databaseUrl: pg.url,
     };
     const started = (child = await startPlatformChild(dir, overrides));
     const duty = await login(started.httpUrl, 'duty', testPassword('duty'));

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import mqtt from 'mqtt';
 import type { Alert, SpoolBacklog } from '@lifeline/core';
-import { influxQuery, loadRegistry, type Config } from '@lifeline/core/node';
+import { influxQuery, loadRegistry } from '@lifeline/core/node';
 import { openStore } from '../../server/src/store/open-store.js';
 import { login, testPassword } from '../support/platform.js';
-import { startPlatformChild, type PlatformChild } from '../support/platform-child.js';
+import { restartableOverrides, startPlatformChild, type PlatformChild } from '../support/platform-child.js';
 import { startPacedLoad } from '../support/paced-load.js';
 import { createTestDatabase } from '../support/pg.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
@@ -51,17 +51,15 @@ describe('a platform killed (SIGKILL) under a paced QoS 1 load and restarted on 
   });
 
   it('stores every reading the broker acknowledged exactly once, and raises no alert twice', async () => {
-    const overrides: Partial<Config> = {
-      port: 0,
-      host: '127.0.0.1',
+    const overrides = restartableOverrides({
       mqttUrl: broker.url,
       influxUrl,
       influxDb: db,
       mqttClientId: clientId,
-      logLevel: 'info',
-      dataDir: path.join(dir, 'data'),
+      dir,
       databaseUrl: pg.url,
-    };
+      logLevel: 'info',
+    });
     child = await startPlatformChild(dir, overrides);
     const base = Date.now() - 3_600_000;
     // The leak is raised before the load, so its alert is in the log when the kill comes.

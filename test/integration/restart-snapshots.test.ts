@@ -11,7 +11,7 @@ import { createTestDatabase } from '../support/pg.js';
 import { REPO_ROOT, uniqueDbName, uniqueName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
-import { startPlatformChild, type PlatformChild } from '../support/platform-child.js';
+import { restartableOverrides, startPlatformChild, type PlatformChild } from '../support/platform-child.js';
 
 const registry = loadRegistry(path.join(REPO_ROOT, 'data/qingxin-registry.json'));
 // Each at a site of its own: a site alert's repeats are counted in memory and logged once a minute, so the
@@ -52,15 +52,7 @@ describe('a restart from the snapshots (clean stop, then SIGKILL)', () => {
   });
 
   const overrides = (o: Partial<Config> = {}): Partial<Config> => ({
-    port: 0,
-    host: '127.0.0.1',
-    mqttUrl: broker.url,
-    influxUrl,
-    influxDb: db,
-    mqttClientId: clientId,
-    logLevel: 'error',
-    dataDir: path.join(dir, 'data'),
-    databaseUrl: pg.url,
+    ...restartableOverrides({ mqttUrl: broker.url, influxUrl, influxDb: db, mqttClientId: clientId, dir, databaseUrl: pg.url }),
     reportsSchedule: false,
     // No periodic snapshot during the test: the one of the clean stop, then only what the log and telemetry add.
     alertSnapshotSeconds: 3600,

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { influxQuery, loadRegistry, type Config } from '@lifeline/core/node';
-import { startPlatformChild, type PlatformChild } from '../support/platform-child.js';
+import { influxQuery, loadRegistry } from '@lifeline/core/node';
+import { restartableOverrides, startPlatformChild, type PlatformChild } from '../support/platform-child.js';
 import { createTestDatabase } from '../support/pg.js';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker.js';
 import { runServicesScript, startServices, uniqueName, type Services } from '../support/services.js';
@@ -43,17 +43,15 @@ describe('a SIGTERM while InfluxDB is down', () => {
   });
 
   it('stops within a bound, keeps the unwritten readings in the spool (and says where), and writes them at the next start', async () => {
-    const overrides: Partial<Config> = {
-      port: 0,
-      host: '127.0.0.1',
+    const overrides = restartableOverrides({
       mqttUrl: broker.url,
       influxUrl: influx.influxUrl,
       influxDb: 'lifeline',
       mqttClientId: uniqueName('ingest'),
-      logLevel: 'info',
-      dataDir: path.join(dir, 'data'),
+      dir,
       databaseUrl: pg.url,
-    };
+      logLevel: 'info',
+    });
     child = await startPlatformChild(dir, overrides);
     const stopped = await runServicesScript(['stop', '--dir', influx.dir]);
     expect(stopped.code, stopped.stderr).toBe(0);

@@ -68,3 +68,34 @@ export function startPlatformChild(dir: string, overrides: Partial<Config>, star
     });
   });
 }
+
+export interface RestartableSetup {
+  mqttUrl: string;
+  influxUrl: string;
+  influxDb: string;
+  /** Fixed across the runs of a test, so the broker keeps the ingest session while the platform is down. */
+  mqttClientId: string;
+  /** The test's temp dir: the platform's data dir (spools, snapshots, rule state) is `data/` in it. */
+  dir: string;
+  databaseUrl: string;
+  logLevel?: Config['logLevel'];
+}
+
+/**
+ * What the platform of a stop, crash or restart test is started with, run
+ * after run: an ephemeral HTTP port on loopback, the test's broker and
+ * database, one ingest session and one data dir. The test adds its own.
+ */
+export function restartableOverrides(o: RestartableSetup): Partial<Config> {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    mqttUrl: o.mqttUrl,
+    influxUrl: o.influxUrl,
+    influxDb: o.influxDb,
+    mqttClientId: o.mqttClientId,
+    logLevel: o.logLevel ?? 'error',
+    dataDir: path.join(o.dir, 'data'),
+    databaseUrl: o.databaseUrl,
+  };
+}
