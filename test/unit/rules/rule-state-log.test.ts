@@ -15,6 +15,16 @@ function tmp(): string {
 /** Conditions, events and offline only: what the log carries in full (running statistics wait for a snapshot). */
 const rules: RulesFile = { ...DEFAULT_RULES, rules: DEFAULT_RULES.rules.filter((r) => ['threshold', 'event', 'offline', 'correlation'].includes(r.type)) };
 
+/** A state file in `dir` with a snapshot and one change logged after it (gas-1 over its red line). */
+function oneChangeLogged(dir: string) {
+  const a = engine({ rules });
+  const file = new RuleStateFile(dir);
+  file.save(a.e.snapshotForSave());
+  a.e.onReading(gas, { ts: T0, values: { ch4: 30 } });
+  file.append(a.e.takeChanges());
+  return { a, file };
+}
+
 const sorted = (s: RuleSnapshot) => ({ state: [...s.state].sort((a, b) => a[0].localeCompare(b[0])), offline: [...s.offline].sort() });
 
 describe('the rule state log (changes between snapshots)', () => {
@@ -52,11 +62,7 @@ describe('the rule state log (changes between snapshots)', () => {
 
   it('cuts a torn last record (a crash mid-append) and keeps every complete one before it', () => {
     const dir = tmp();
-    const a = engine({ rules });
-    const file = new RuleStateFile(dir);
-    file.save(a.e.snapshotForSave());
-    a.e.onReading(gas, { ts: T0, values: { ch4: 30 } });
-    file.append(a.e.takeChanges());
+    const { file } = oneChangeLogged(dir);
     file.close();
     appendFileSync(file.changesFile, '["d|gas-2|ch4_high",{"lev');
     const snap = new RuleStateFile(dir).load()!;
@@ -65,11 +71,7 @@ describe('the rule state log (changes between snapshots)', () => {
 
   it('compacts into a new snapshot with an empty log, and ignores a log left by an older snapshot', () => {
     const dir = tmp();
-    const a = engine({ rules });
-    const file = new RuleStateFile(dir);
-    file.save(a.e.snapshotForSave());
-    a.e.onReading(gas, { ts: T0, values: { ch4: 30 } });
-    file.append(a.e.takeChanges());
+    const { a, file } = oneChangeLogged(dir);
     expect(file.logBytes).toBeGreaterThan(0);
     const oldLog = readFileSync(file.changesFile, 'utf8');
     a.setNow(T0 + 10 * S);
@@ -85,11 +87,7 @@ describe('the rule state log (changes between snapshots)', () => {
 
   it('goes on appending to a whole log after a restart instead of writing the snapshot again', () => {
     const dir = tmp();
-    const a = engine({ rules });
-    const file = new RuleStateFile(dir);
-    file.save(a.e.snapshotForSave());
-    a.e.onReading(gas, { ts: T0, values: { ch4: 30 } });
-    file.append(a.e.takeChanges());
+    const { file } = oneChangeLogged(dir);
     file.close();
     const snapshotBefore = readFileSync(file.file, 'utf8');
 
